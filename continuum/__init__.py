@@ -1,0 +1,1 @@
+"""Continuum: case management and coordination for survivors of commercial sexual exploitation."""

@@ -1,0 +1,1 @@
+"""The single access policy. Import from here: `from continuum import access`."""

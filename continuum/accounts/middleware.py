@@ -1,0 +1,75 @@
+"""Who is acting, and for how long they may stay signed in without doing anything."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from continuum.access.actor import Actor, Channel
+from continuum.accounts.sessions import LAST_ACTIVITY, acting_membership, memberships_of
+from continuum.audit.log import record
+from continuum.audit.models import AuditAction
+
+# Requests that must not count as the person being active.
+_PASSIVE_PATHS = ("/static/",)
+
+
+class IdleLogoutMiddleware:
+    """Sign out a session that made no request for IDLE_TIMEOUT_SECONDS (automatic logoff).
+
+    The page's idle-timeout.js warns two minutes before; "Stay signed in" posts to the
+    keep-alive URL, which is an ordinary request and so resets the clock here.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(_PASSIVE_PATHS) or request.path.startswith("/api/"):
+            return self.get_response(request)
+        if request.user.is_authenticated:
+            now = time.time()
+            last = request.session.get(LAST_ACTIVITY)
+            if last is not None and now - float(last) > settings.IDLE_TIMEOUT_SECONDS:
+                user = request.user
+                logout(request)
+                record(None, AuditAction.TIMED_OUT, user=user)  # type: ignore[arg-type]
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=401)
+                    response["HX-Redirect"] = "/accounts/timed-out/"
+                    return response
+                return redirect("accounts:timed_out")
+            request.session[LAST_ACTIVITY] = now
+        return self.get_response(request)
+
+
+class ActorMiddleware:
+    """Set request.actor (or None) and request.memberships for a fully signed-in person.
+
+    Fully signed in means password and second factor: an unverified session has no actor, so
+    no page that needs one can be reached with a password alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.actor = None  # type: ignore[attr-defined]
+        request.memberships = []  # type: ignore[attr-defined]
+        user = request.user
+        if user.is_authenticated and user.is_verified():  # type: ignore[union-attr]
+            memberships = memberships_of(user)  # type: ignore[arg-type]
+            membership = acting_membership(request, memberships)
+            request.memberships = memberships  # type: ignore[attr-defined]
+            if membership is not None:
+                request.actor = Actor(  # type: ignore[attr-defined]
+                    user=user,  # type: ignore[arg-type]
+                    membership=membership,
+                    via=Channel.WEB,
+                )
+        return self.get_response(request)

@@ -1,0 +1,77 @@
+"""The audit log: one row per read of survivor data and per write, never changed afterwards.
+
+Rows carry ids and labels, never the survivor's details, so the log itself is safe to show a
+supervisor and survives a retention purge of the record it points to (no foreign keys to
+survivors or cases for that reason).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    SURVIVOR_VIEWED = "survivor.viewed", _("Viewed survivor record")
+    SURVIVOR_CREATED = "survivor.created", _("Created survivor record")
+    SURVIVOR_UPDATED = "survivor.updated", _("Changed survivor details")
+    SURVIVORS_SEARCHED = "survivor.searched", _("Searched survivors")
+    SURVIVORS_LISTED = "survivor.listed", _("Listed survivors")
+    CASE_VIEWED = "case.viewed", _("Viewed case")
+    CASE_OPENED = "case.opened", _("Opened case")
+    CASE_UPDATED = "case.updated", _("Changed case details")
+    CASE_STATUS_CHANGED = "case.status_changed", _("Changed case status")
+    CASES_LISTED = "case.listed", _("Listed cases")
+    CARE_TEAM_ADDED = "care_team.added", _("Added to care team")
+    CARE_TEAM_REMOVED = "care_team.removed", _("Removed from care team")
+    ACCESS_LOG_VIEWED = "audit.access_log_viewed", _("Viewed access log")
+    ACCESS_DENIED = "access.denied", _("Was refused access")
+    SIGNED_IN = "account.signed_in", _("Signed in")
+    SIGN_IN_FAILED = "account.sign_in_failed", _("Sign-in failed")
+    SIGNED_OUT = "account.signed_out", _("Signed out")
+    SIGNED_OUT_EVERYWHERE = "account.signed_out_everywhere", _("Signed out everywhere")
+    TIMED_OUT = "account.timed_out", _("Signed out after inactivity")
+    MFA_ENROLLED = "account.mfa_enrolled", _("Set up two-step verification")
+    RECOVERY_CODE_USED = "account.recovery_code_used", _("Used a recovery code")
+    AGENCY_SWITCHED = "account.agency_switched", _("Switched agency")
+    TOKEN_CREATED = "api.token_created", _("Created API token")
+    TOKEN_REVOKED = "api.token_revoked", _("Revoked API token")
+
+
+class AuditEntry(models.Model):
+    sequence = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField(db_index=True)
+    user_id = models.BigIntegerField(null=True)
+    username = models.CharField(max_length=150, blank=True)
+    agency_id = models.BigIntegerField(null=True)
+    role = models.CharField(max_length=30, blank=True)
+    via = models.CharField(max_length=10)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    survivor_id = models.UUIDField(null=True, db_index=True)
+    case_id = models.UUIDField(null=True, db_index=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["sequence"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """The newest entry's sequence and hash: lets `audit verify` notice entries cut off the end.
+
+    A single row, locked while an entry is appended so that the chain has no forks.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.PositiveBigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64, default="")
+
+    def __str__(self) -> str:
+        return f"audit head at #{self.sequence}"

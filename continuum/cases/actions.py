@@ -1,0 +1,227 @@
+"""Every write to a case: opening, changing, closing and reopening, and the care team."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from continuum.access import policy
+from continuum.access.actor import Actor
+from continuum.accounts.models import Agency, Membership, Role, User
+from continuum.audit.log import record
+from continuum.audit.models import AuditAction
+from continuum.cases.models import (
+    Case,
+    CaseStatus,
+    CareTeamMember,
+    CareTeamRole,
+    ClosureReason,
+    EventKind,
+)
+from continuum.cases.timeline import add_event
+from continuum.core.models import save_if_unchanged
+from continuum.survivors.models import Survivor
+
+# Letters and digits that cannot be misread for each other on the phone (no 0/O, 1/I/L).
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+class CaseRuleBroken(Exception):
+    """The change would break a rule of the case's life cycle; the message says which."""
+
+
+@transaction.atomic
+def open_case(
+    *,
+    actor: Actor,
+    survivor: Survivor,
+    report_received_on: date | None,
+    opened_on: date | None = None,
+) -> Case:
+    """Open an episode of care for a survivor, led by the actor's agency.
+
+    Caller: a case manager or supervisor. A case manager who opens a case is named its lead
+    case manager, so it appears in their work at once. A survivor has at most one open case
+    per lead agency; a closed one is reopened instead.
+    """
+    policy.require(actor, policy.Permission.OPEN_CASE)
+    if survivor.cases.filter(lead_agency_id=actor.agency_id).exclude(
+        status=CaseStatus.CLOSED
+    ).exists():
+        raise CaseRuleBroken(_("Your agency already has a case open for this person."))
+    case = Case.objects.create(
+        reference=_unused_reference(),
+        survivor=survivor,
+        lead_agency=actor.agency,
+        opened_on=opened_on or timezone.localdate(),
+        report_received_on=report_received_on,
+    )
+    record(actor, AuditAction.CASE_OPENED, survivor_id=survivor.pk, case_id=case.pk, obj=case)
+    add_event(actor, case, EventKind.CASE_OPENED, summary=_("Case opened by %(agency)s") % {
+        "agency": actor.agency.name
+    })
+    if actor.role == Role.CASE_MANAGER:
+        _add_member(actor, case, agency=actor.agency, user=actor.user,
+                    role=CareTeamRole.LEAD_CASE_MANAGER)
+    return case
+
+
+def _unused_reference() -> str:
+    for _attempt in range(10):
+        body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _i in range(8))
+        reference = f"C-{body[:4]}-{body[4:]}"
+        if not Case.objects.filter(reference=reference).exists():
+            return reference
+    raise IntegrityError("could not find an unused case reference")
+
+
+@transaction.atomic
+def update_case(
+    *, actor: Actor, case: Case, report_received_on: date | None, expected_version: int
+) -> Case:
+    """Change the case's details (today: the abuse report's intake date, which moves the MDT
+    clock). Caller: the lead agency's supervisor or a case manager on the team."""
+    policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
+    if report_received_on == case.report_received_on:
+        return case
+    before = case.report_received_on
+    save_if_unchanged(
+        case,
+        expected_version=expected_version,
+        fields={"report_received_on": report_received_on, "updated_at": timezone.now()},
+    )
+    record(actor, AuditAction.CASE_UPDATED, survivor_id=case.survivor_id, case_id=case.pk,
+           obj=case, detail={"fields": ["report_received_on"]})
+    add_event(actor, case, EventKind.CASE_UPDATED, summary=_(
+        "Abuse report intake date changed from %(before)s to %(after)s"
+    ) % {"before": before or _("not recorded"), "after": report_received_on or _("not recorded")})
+    return case
+
+
+@transaction.atomic
+def change_case_status(
+    *,
+    actor: Actor,
+    case: Case,
+    status: CaseStatus,
+    expected_version: int,
+    closure_reason: ClosureReason | None = None,
+) -> Case:
+    """Mark a case open, inactive-but-reachable, or closed (with a reason). Closed cases can
+    be reopened: survivors leave services and come back, and care stays open-ended.
+
+    Caller: the lead agency's supervisor or a case manager on the team.
+    """
+    policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
+    if status == case.status:
+        raise CaseRuleBroken(_("The case is already %(status)s.") % {
+            "status": CaseStatus(status).label.lower()})
+    if status == CaseStatus.CLOSED and not closure_reason:
+        raise CaseRuleBroken(_("Say why the case is closing."))
+    if status != CaseStatus.CLOSED and case.status == CaseStatus.CLOSED:
+        _refuse_second_active_case(case)
+    fields: dict[str, object] = {"status": status, "updated_at": timezone.now()}
+    if status == CaseStatus.CLOSED:
+        fields |= {"closed_on": timezone.localdate(), "closure_reason": closure_reason}
+    else:
+        fields |= {"closed_on": None, "closure_reason": ""}
+    before = CaseStatus(case.status)
+    save_if_unchanged(case, expected_version=expected_version, fields=fields)
+    record(actor, AuditAction.CASE_STATUS_CHANGED, survivor_id=case.survivor_id,
+           case_id=case.pk, obj=case, detail={"from": before.value, "to": str(status)})
+    summary = _("Status changed from %(before)s to %(after)s") % {
+        "before": before.label, "after": CaseStatus(status).label}
+    if closure_reason:
+        summary += " — " + str(ClosureReason(closure_reason).label)
+    add_event(actor, case, EventKind.STATUS_CHANGED, summary=summary)
+    return case
+
+
+def _refuse_second_active_case(case: Case) -> None:
+    others = Case.objects.filter(survivor_id=case.survivor_id, lead_agency_id=case.lead_agency_id)
+    if others.exclude(pk=case.pk).exclude(status=CaseStatus.CLOSED).exists():
+        raise CaseRuleBroken(_("Your agency already has another case open for this person."))
+
+
+@transaction.atomic
+def add_care_team_member(
+    *,
+    actor: Actor,
+    case: Case,
+    agency: Agency,
+    role: CareTeamRole,
+    user: User | None = None,
+) -> CareTeamMember:
+    """Put an agency, or a named person in it, on the case's care team.
+
+    Caller: the lead agency's supervisor, MDT coordinator, or a case manager on the team.
+    A named person must hold an active membership in that agency. The privacy issue adds the
+    release check for agencies other than the lead.
+    """
+    policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
+    if not agency.is_active:
+        raise CaseRuleBroken(_("That agency is no longer active."))
+    if user is not None and not Membership.objects.filter(
+        user=user, agency=agency, is_active=True
+    ).exists():
+        raise CaseRuleBroken(_("That person does not work for that agency."))
+    active = case.care_team.filter(removed_at__isnull=True, agency=agency, role=role)
+    if active.filter(user=user).exists():
+        raise CaseRuleBroken(_("They are already on the care team in that role."))
+    return _add_member(actor, case, agency=agency, user=user, role=role)
+
+
+def _add_member(
+    actor: Actor, case: Case, *, agency: Agency, user: User | None, role: CareTeamRole
+) -> CareTeamMember:
+    member = CareTeamMember.objects.create(
+        case=case, agency=agency, user=user, role=role, added_by=actor.user
+    )
+    record(actor, AuditAction.CARE_TEAM_ADDED, survivor_id=case.survivor_id, case_id=case.pk,
+           obj=member, detail={"agency_id": agency.pk, "user_id": user.pk if user else None,
+                               "role": str(role)})
+    add_event(actor, case, EventKind.TEAM_MEMBER_ADDED, summary=_(
+        "%(who)s joined the care team as %(role)s") % {
+        "who": _member_label(member), "role": CareTeamRole(role).label.lower()})
+    return member
+
+
+@transaction.atomic
+def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> CareTeamMember:
+    """Take someone off the care team; they stop seeing the case on their next request.
+
+    Caller: as for add_care_team_member. The lead agency itself cannot be removed this way
+    (transfer the case instead), so a case always has someone responsible for it.
+    """
+    case = member.case
+    policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
+    if member.removed_at is not None:
+        raise CaseRuleBroken(_("They have already left the care team."))
+    if member.role == CareTeamRole.LEAD_CASE_MANAGER and not case.care_team.filter(
+        removed_at__isnull=True, role=CareTeamRole.LEAD_CASE_MANAGER
+    ).exclude(pk=member.pk).exists() and case.status != CaseStatus.CLOSED:
+        raise CaseRuleBroken(_(
+            "Name another lead case manager before removing this one, so the case is never "
+            "left without one."))
+    updated = CareTeamMember.objects.filter(pk=member.pk, removed_at__isnull=True).update(
+        removed_at=timezone.now(), removed_by=actor.user)
+    if updated != 1:
+        raise CaseRuleBroken(_("They have already left the care team."))
+    member.refresh_from_db()
+    record(actor, AuditAction.CARE_TEAM_REMOVED, survivor_id=case.survivor_id, case_id=case.pk,
+           obj=member, detail={"agency_id": member.agency_id, "user_id": member.user_id,
+                               "role": member.role})
+    add_event(actor, case, EventKind.TEAM_MEMBER_REMOVED, summary=_(
+        "%(who)s left the care team (%(role)s)") % {
+        "who": _member_label(member), "role": member.get_role_display().lower()})
+    return member
+
+
+def _member_label(member: CareTeamMember) -> str:
+    if member.user is not None:
+        return f"{member.user}, {member.agency.name}"
+    return member.agency.name

@@ -1,0 +1,132 @@
+"""The episode of care: one survivor, one lead agency, a care team, and what happened."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from continuum.accounts.models import Agency, User
+from continuum.core.models import Versioned
+from continuum.survivors.models import Survivor
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    INACTIVE = "inactive", _("Inactive but reachable")
+    CLOSED = "closed", _("Closed")
+
+
+class ClosureReason(models.TextChoices):
+    GOALS_MET = "goals_met", _("Goals met")
+    SURVIVOR_CHOSE = "survivor_chose", _("Survivor chose to stop services")
+    MOVED = "moved", _("Moved out of the area")
+    TRANSFERRED = "transferred", _("Transferred to another agency")
+    AGED_OUT = "aged_out", _("Aged out of services")
+    NO_CONTACT = "no_contact", _("Could not be reached for 90 days or more")
+    OTHER = "other", _("Other")
+
+
+class Case(Versioned):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # A short reference people can say on the phone; it carries nothing about the person.
+    reference = models.CharField(_("case reference"), max_length=12, unique=True)
+    survivor = models.ForeignKey(Survivor, on_delete=models.PROTECT, related_name="cases")
+    lead_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="led_cases")
+    status = models.CharField(
+        _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    opened_on = models.DateField(_("opened on"))
+    report_received_on = models.DateField(
+        _("abuse report intake date"),
+        null=True,
+        blank=True,
+        help_text=_("The day the abuse report was received. The MDT clock starts here."),
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("reason for closing"), max_length=20, choices=ClosureReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_on", "reference"]
+        indexes = [models.Index(fields=["lead_agency", "status"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class CareTeamRole(models.TextChoices):
+    LEAD_CASE_MANAGER = "lead_case_manager", _("Lead case manager")
+    CASE_MANAGER = "case_manager", _("Case manager")
+    CLINICIAN = "clinician", _("Clinician")
+    SURVIVOR_MENTOR = "survivor_mentor", _("Survivor-mentor")
+    MDT_COORDINATOR = "mdt_coordinator", _("MDT coordinator")
+    INVESTIGATOR = "investigator", _("Protective investigator")
+    GUARDIAN_AD_LITEM = "guardian_ad_litem", _("Guardian ad litem")
+    SERVICE_PROVIDER = "service_provider", _("Service provider")
+    LEGAL_ADVOCATE = "legal_advocate", _("Legal advocate")
+    SCHOOL_LIAISON = "school_liaison", _("School liaison")
+    SUPERVISOR = "supervisor", _("Supervisor")
+
+
+class CareTeamMember(models.Model):
+    """An agency, and optionally a named person in it, working on this case in a role.
+
+    Leaving the team sets removed_at; the row stays, so the history of who could see the
+    case is kept.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="care_team")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="care_team_roles"
+    )
+    role = models.CharField(_("role on this case"), max_length=30, choices=CareTeamRole.choices)
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        indexes = [
+            models.Index(fields=["user", "removed_at"]),
+            models.Index(fields=["agency", "removed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        who = self.user or self.agency
+        return f"{who} ({self.get_role_display()})"
+
+
+class EventKind(models.TextChoices):
+    CASE_OPENED = "case_opened", _("Case opened")
+    CASE_UPDATED = "case_updated", _("Case details changed")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    TEAM_MEMBER_ADDED = "team_member_added", _("Joined the care team")
+    TEAM_MEMBER_REMOVED = "team_member_removed", _("Left the care team")
+    SURVIVOR_UPDATED = "survivor_updated", _("Personal details changed")
+
+
+class CaseEvent(models.Model):
+    """One line of the case timeline. `data` holds labels, never the survivor's details."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    at = models.DateTimeField()
+    by_user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    summary = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self) -> str:
+        return self.summary

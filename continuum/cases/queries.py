@@ -1,0 +1,120 @@
+"""Every read of cases. Each function starts from what `access` lets the actor see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from continuum.access import policy
+from continuum.access.actor import Actor
+from continuum.audit.log import record
+from continuum.audit.models import AuditAction
+from continuum.cases.models import Case, CaseEvent, CaseStatus, CareTeamMember, CareTeamRole
+
+
+def cases_for(actor: Actor) -> QuerySet[Case]:
+    """The cases this actor may see at all; every page and endpoint starts here."""
+    return policy.scope_cases(
+        actor, Case.objects.select_related("survivor", "lead_agency")
+    )
+
+
+def case_for(actor: Actor, case_id: UUID | str) -> Case:
+    """One case, or NotFound. A refused attempt on a case that exists is audited."""
+    case = cases_for(actor).filter(pk=case_id).first()
+    if case is None:
+        existing = Case.objects.filter(pk=case_id).values_list("survivor_id", flat=True).first()
+        if existing is not None:
+            record(actor, AuditAction.ACCESS_DENIED, survivor_id=existing, case_id=UUID(str(case_id)))
+        raise policy.NotFound()
+    return case
+
+
+def active_team() -> Prefetch[CareTeamMember]:
+    return Prefetch(
+        "care_team",
+        queryset=CareTeamMember.objects.filter(removed_at__isnull=True).select_related(
+            "agency", "user"
+        ),
+        to_attr="active_team",
+    )
+
+
+def recent_events(limit: int = 200) -> Prefetch[CaseEvent]:
+    return Prefetch(
+        "events",
+        queryset=CaseEvent.objects.select_related("by_user", "by_agency").order_by("-at", "-pk"),
+        to_attr="timeline",
+    )
+
+
+def case_with_team(actor: Actor, case_id: UUID | str) -> Case:
+    case = case_for(actor, case_id)
+    team = list(
+        CareTeamMember.objects.filter(case=case).select_related("agency", "user").order_by(
+            "removed_at", "added_at"
+        )
+    )
+    case.active_team = [m for m in team if m.removed_at is None]  # type: ignore[attr-defined]
+    case.past_team = [m for m in team if m.removed_at is not None]  # type: ignore[attr-defined]
+    return case
+
+
+def mdt_due_on(case: Case) -> date | None:
+    if case.report_received_on is None:
+        return None
+    return case.report_received_on + timedelta(days=settings.MDT_STAFFING_DAYS)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    case: Case
+    label: str
+    due_on: date | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on is not None and self.due_on < timezone.localdate()
+
+
+def my_cases(actor: Actor) -> QuerySet[Case]:
+    """The open and inactive cases the actor works on: named on the team, or for supervisors
+    and MDT coordinators, every case their agency leads or serves."""
+    cases = cases_for(actor).exclude(status=CaseStatus.CLOSED)
+    has_lead = Exists(
+        CareTeamMember.objects.filter(
+            case=OuterRef("pk"), removed_at__isnull=True, role=CareTeamRole.LEAD_CASE_MANAGER
+        )
+    )
+    return cases.annotate(has_lead_case_manager=has_lead).order_by("status", "-opened_on")
+
+
+def items_due(cases: list[Case]) -> list[WorkItem]:
+    """What needs doing on these cases, soonest first (computed in memory: no extra query).
+
+    The MDT staffing window is shown from the intake date until a week after it closes; the
+    MDT issue replaces this with the meetings actually held.
+    """
+    today = timezone.localdate()
+    items: list[WorkItem] = []
+    for case in cases:
+        if case.status != CaseStatus.OPEN:
+            continue
+        due = mdt_due_on(case)
+        if due is None:
+            items.append(WorkItem(case, _("Record the abuse report intake date"), None))
+        elif due >= today - timedelta(days=7):
+            items.append(WorkItem(case, _("MDT staffing due"), due))
+        if not getattr(case, "has_lead_case_manager", True):
+            items.append(WorkItem(case, _("Name a lead case manager"), None))
+    return sorted(items, key=lambda item: (item.due_on is None, item.due_on or today))
+
+
+def audit_case_list(actor: Actor, count: int) -> None:
+    record(actor, AuditAction.CASES_LISTED, detail={"count": count})

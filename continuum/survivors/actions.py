@@ -1,0 +1,148 @@
+"""Every write to a survivor's identity record. Views, API and commands call these only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from continuum.access import policy
+from continuum.access.actor import Actor
+from continuum.audit.log import record
+from continuum.audit.models import AuditAction
+from continuum.cases.models import EventKind
+from continuum.cases.timeline import add_event
+from continuum.core.models import save_if_unchanged
+from continuum.core.text import search_form
+from continuum.survivors.models import AliasKind, Survivor, SurvivorAlias
+
+IDENTITY_FIELDS = (
+    "legal_given_name",
+    "legal_family_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+    "estimated_age",
+    "primary_language",
+    "other_language",
+    "interpreter_needed",
+    "safe_phone",
+    "safe_to_call",
+    "safe_to_text",
+    "safe_to_leave_message",
+    "safe_times",
+    "code_word",
+)
+
+
+@dataclass(frozen=True)
+class SurvivorDetails:
+    """What a person typed about a survivor, already validated by a form or schema."""
+
+    legal_given_name: str = ""
+    legal_family_name: str = ""
+    preferred_name: str = ""
+    pronouns: str = ""
+    date_of_birth: date | None = None
+    estimated_age: int | None = None
+    primary_language: str = "en"
+    other_language: str = ""
+    interpreter_needed: bool = False
+    safe_phone: str = ""
+    safe_to_call: bool | None = None
+    safe_to_text: bool | None = None
+    safe_to_leave_message: bool | None = None
+    safe_times: str = ""
+    code_word: str = ""
+    aliases: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    def field_values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in IDENTITY_FIELDS}
+
+
+@transaction.atomic
+def create_survivor(*, actor: Actor, details: SurvivorDetails) -> Survivor:
+    """Record a survivor with as little identity as is known.
+
+    Caller: a screener, case manager or supervisor. The creator sees the record until a case
+    is opened for it; from then on the case's care team does.
+    """
+    policy.require(actor, policy.Permission.CREATE_SURVIVOR)
+    survivor = Survivor(
+        **details.field_values(),
+        created_by=actor.user,
+        created_by_agency=actor.agency,
+    )
+    if details.estimated_age is not None:
+        survivor.age_estimated_on = timezone.localdate()
+    survivor.save()
+    _replace_aliases(survivor, details.aliases)
+    record(actor, AuditAction.SURVIVOR_CREATED, survivor_id=survivor.pk, obj=survivor)
+    return survivor
+
+
+@transaction.atomic
+def update_survivor(
+    *, actor: Actor, survivor: Survivor, details: SurvivorDetails, expected_version: int
+) -> Survivor:
+    """Change a survivor's identity and safe-contact details.
+
+    Caller: the lead agency's team on one of the survivor's cases (or the creator while no
+    case exists). Raises EditConflict if someone saved in between; nothing is written then.
+    """
+    policy.require_survivor_write(actor, survivor)
+    values = details.field_values()
+    changed = sorted(name for name, value in values.items() if getattr(survivor, name) != value)
+    if details.estimated_age != survivor.estimated_age:
+        values["age_estimated_on"] = timezone.localdate() if details.estimated_age else None
+    old_aliases = {(a.name, a.kind) for a in survivor.aliases.all()}
+    if old_aliases != set(details.aliases):
+        changed.append("aliases")
+    values["updated_at"] = timezone.now()
+    save_if_unchanged(survivor, expected_version=expected_version, fields=values)
+    _replace_aliases(survivor, details.aliases)
+    record(
+        actor,
+        AuditAction.SURVIVOR_UPDATED,
+        survivor_id=survivor.pk,
+        obj=survivor,
+        detail={"fields": changed},
+    )
+    for case in survivor.cases.all():
+        add_event(
+            actor,
+            case,
+            EventKind.SURVIVOR_UPDATED,
+            summary=_("Changed: %(fields)s") % {"fields": ", ".join(_labels(changed))},
+        )
+    return survivor
+
+
+def _replace_aliases(survivor: Survivor, aliases: tuple[tuple[str, str], ...]) -> None:
+    survivor.aliases.all().delete()
+    SurvivorAlias.objects.bulk_create(
+        SurvivorAlias(survivor=survivor, name=name, kind=kind or AliasKind.OTHER)
+        for name, kind in dict(aliases).items()
+    )
+    survivor.search_key = _search_key_from(survivor, [alias[0] for alias in aliases])
+    Survivor.objects.filter(pk=survivor.pk).update(search_key=survivor.search_key)
+
+
+def _search_key_from(survivor: Survivor, aliases: list[str]) -> str:
+    names = [survivor.preferred_name, survivor.legal_given_name, survivor.legal_family_name]
+    return search_form(" | ".join(n for n in [*names, *aliases] if n))
+
+
+def _labels(field_names: list[str]) -> list[str]:
+    labels = []
+    for name in field_names:
+        if name == "aliases":
+            labels.append(str(_("other names")))
+        else:
+            labels.append(str(Survivor._meta.get_field(name).verbose_name))
+    return labels
+

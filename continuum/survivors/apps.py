@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SurvivorsConfig(AppConfig):
+    name = "continuum.survivors"
+    label = "survivors"

@@ -1,0 +1,105 @@
+"""The person: identity, the names they go by, and how it is safe to reach them.
+
+The privacy issue encrypts the identifying fields here; until then they are plain columns and
+every read and write still goes through `access` and `audit`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from continuum.accounts.models import Agency, User
+from continuum.core.models import Versioned
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    SPANISH = "es", _("Spanish")
+    HAITIAN_CREOLE = "ht", _("Haitian Creole")
+    PORTUGUESE = "pt", _("Portuguese")
+    FRENCH = "fr", _("French")
+    VIETNAMESE = "vi", _("Vietnamese")
+    CHINESE = "zh", _("Chinese")
+    ARABIC = "ar", _("Arabic")
+    RUSSIAN = "ru", _("Russian")
+    ASL = "ase", _("American Sign Language")
+    OTHER = "other", _("Another language")
+
+
+class Survivor(Versioned):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    legal_given_name = models.CharField(_("legal first name"), max_length=100, blank=True)
+    legal_family_name = models.CharField(_("legal last name"), max_length=100, blank=True)
+    preferred_name = models.CharField(_("name they use"), max_length=100, blank=True)
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    estimated_age = models.PositiveSmallIntegerField(_("estimated age"), null=True, blank=True)
+    # The estimate was true on this day; the age shown grows from it.
+    age_estimated_on = models.DateField(null=True, blank=True)
+    primary_language = models.CharField(
+        _("primary language"), max_length=10, choices=Language.choices, default=Language.ENGLISH
+    )
+    other_language = models.CharField(_("language, if another"), max_length=60, blank=True)
+    interpreter_needed = models.BooleanField(_("needs an interpreter"), default=False)
+    # Safe contact: None means "not asked yet", which is different from "no".
+    safe_phone = models.CharField(_("safe phone number"), max_length=30, blank=True)
+    safe_to_call = models.BooleanField(_("safe to call"), null=True, blank=True)
+    safe_to_text = models.BooleanField(_("safe to text"), null=True, blank=True)
+    safe_to_leave_message = models.BooleanField(_("safe to leave a message"), null=True, blank=True)
+    safe_times = models.CharField(_("safe times to reach them"), max_length=200, blank=True)
+    code_word = models.CharField(_("code word"), max_length=60, blank=True)
+    # Folded names and aliases for search (continuum.core.text.search_form).
+    search_key = models.TextField(editable=False, default="")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["preferred_name", "legal_given_name", "legal_family_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """Lead with the name the person uses (trauma-informed), then the legal name."""
+        return self.preferred_name or self.legal_name or str(_("Name not recorded"))
+
+    @property
+    def legal_name(self) -> str:
+        return " ".join(p for p in (self.legal_given_name, self.legal_family_name) if p)
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth:
+            born = self.date_of_birth
+            return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        if self.estimated_age is not None and self.age_estimated_on:
+            return self.estimated_age + (day - self.age_estimated_on).days // 365
+        return None
+
+
+class AliasKind(models.TextChoices):
+    NICKNAME = "nickname", _("Nickname")
+    STREET_NAME = "street_name", _("Name used while exploited")
+    PREVIOUS_NAME = "previous_name", _("Previous legal name")
+    OTHER = "other", _("Other")
+
+
+class SurvivorAlias(models.Model):
+    survivor = models.ForeignKey(Survivor, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=AliasKind.choices)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["survivor", "name"], name="alias_unique_per_survivor")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

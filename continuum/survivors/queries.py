@@ -1,0 +1,74 @@
+"""Every read of survivor records. Each function starts from what `access` lets the actor see,
+and each read of a person's details is written to the audit log."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+
+from continuum.access import policy
+from continuum.access.actor import Actor
+from continuum.audit.log import record
+from continuum.audit.models import AuditAction
+from continuum.cases.models import Case
+from continuum.cases.queries import active_team, recent_events
+from continuum.core.text import search_form
+from continuum.survivors.models import Survivor
+
+SEARCH_LIMIT = 50
+
+
+def survivors_for(actor: Actor) -> QuerySet[Survivor]:
+    return policy.scope_survivors(actor, Survivor.objects.all())
+
+
+def survivor_for(actor: Actor, survivor_id: UUID | str, *, audit_read: bool = True) -> Survivor:
+    """One survivor, or NotFound. The read is audited; so is a refused attempt on a record
+    that exists (someone looking where they should not)."""
+    survivor = survivors_for(actor).prefetch_related("aliases").filter(pk=survivor_id).first()
+    if survivor is None:
+        if Survivor.objects.filter(pk=survivor_id).exists():
+            record(actor, AuditAction.ACCESS_DENIED, survivor_id=UUID(str(survivor_id)))
+        raise policy.NotFound()
+    if audit_read:
+        record(actor, AuditAction.SURVIVOR_VIEWED, survivor_id=survivor.pk, obj=survivor)
+    return survivor
+
+
+def cases_of(actor: Actor, survivor: Survivor) -> list[Case]:
+    """The survivor's cases this actor may see, with care team and timeline, in 3 queries."""
+    return list(
+        policy.scope_cases(actor, Case.objects.filter(survivor=survivor))
+        .select_related("lead_agency")
+        .prefetch_related(active_team(), recent_events())
+        .order_by("-opened_on")
+    )
+
+
+def search_survivors(
+    actor: Actor, *, text: str = "", born_on: date | None = None
+) -> list[Survivor]:
+    """Find survivors by any of their names (accents and case ignored) and date of birth.
+
+    The audit entry records that a search happened and how many matched, never what was
+    typed: a search term is usually a name.
+    """
+    policy.require(actor, policy.Permission.SEARCH_SURVIVORS)
+    found = survivors_for(actor)
+    for word in search_form(text).split():
+        found = found.filter(search_key__contains=word)
+    if born_on is not None:
+        found = found.filter(date_of_birth=born_on)
+    results = list(
+        found.prefetch_related(
+            Prefetch(
+                "cases",
+                queryset=policy.scope_cases(actor, Case.objects.select_related("lead_agency")),
+                to_attr="visible_cases",
+            )
+        ).order_by("-created_at")[:SEARCH_LIMIT]
+    )
+    record(actor, AuditAction.SURVIVORS_SEARCHED, detail={"results": len(results)})
+    return results

@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from continuum.api.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="cases:my_work", permanent=False), name="home"),
+    path("accounts/", include("continuum.accounts.urls")),
+    path("survivors/", include("continuum.survivors.urls")),
+    path("cases/", include("continuum.cases.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "continuum.core.errors.bad_request"
+handler403 = "continuum.core.errors.permission_denied"
+handler404 = "continuum.core.errors.page_not_found"
+handler500 = "continuum.core.errors.server_error"
