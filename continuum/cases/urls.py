@@ -1,4 +1,13 @@
 from django.urls import path
 
+from continuum.cases import views
+
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.my_work, name="my_work"),
+    path("<uuid:case_id>/edit/", views.edit, name="edit"),
+    path("<uuid:case_id>/status/", views.change_status, name="status"),
+    path("<uuid:case_id>/team/", views.care_team, name="care_team"),
+    path("<uuid:case_id>/team/people/", views.people, name="people"),
+    path("<uuid:case_id>/team/<int:member_id>/remove/", views.remove_member, name="remove_member"),
+]

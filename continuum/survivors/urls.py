@@ -1,4 +1,14 @@
 from django.urls import path
 
+from continuum.cases import views as case_views
+from continuum.survivors import views
+
 app_name = "survivors"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("new/", views.create, name="create"),
+    path("<uuid:survivor_id>/", views.detail, name="detail"),
+    path("<uuid:survivor_id>/edit/", views.edit, name="edit"),
+    path("<uuid:survivor_id>/access-log/", views.access_log, name="access_log"),
+    path("<uuid:survivor_id>/cases/new/", case_views.open_for_survivor, name="open_case"),
+]

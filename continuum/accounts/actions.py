@@ -1,0 +1,80 @@
+"""Writes about accounts: two-step verification, the acting agency, signing out everywhere."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from continuum.access.actor import Actor
+from continuum.accounts.models import Membership, User
+from continuum.accounts.sessions import ACTING_MEMBERSHIP
+from continuum.audit.log import record
+from continuum.audit.models import AuditAction
+
+RECOVERY_CODE_COUNT = 10
+TOTP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+
+
+def pending_totp_device(user: User) -> TOTPDevice:
+    """The unconfirmed authenticator being set up, created on first visit to the set-up page
+    and kept until confirmed, so reloading the page does not change the QR code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+@transaction.atomic
+def confirm_totp_device(*, user: User, device: TOTPDevice) -> list[str]:
+    """Finish setting up two-step verification: the authenticator becomes the user's only
+    one, and a fresh set of recovery codes is made. Returns the codes, shown once."""
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = replace_recovery_codes(user=user)
+    record(None, AuditAction.MFA_ENROLLED, user=user)
+    return codes
+
+
+@transaction.atomic
+def replace_recovery_codes(*, user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def choose_membership(request: HttpRequest, membership: Membership) -> None:
+    request.session[ACTING_MEMBERSHIP] = membership.pk
+
+
+def switch_agency(*, request: HttpRequest, actor: Actor, membership_id: int) -> Membership | None:
+    """Act for another of the user's memberships. Returns None if it is not theirs."""
+    membership = (
+        Membership.objects.filter(
+            pk=membership_id, user=actor.user, is_active=True, agency__is_active=True
+        )
+        .select_related("agency")
+        .first()
+    )
+    if membership is None:
+        return None
+    choose_membership(request, membership)
+    record(
+        Actor(user=actor.user, membership=membership, via=actor.via),
+        AuditAction.AGENCY_SWITCHED,
+        detail={"from_agency_id": actor.agency_id},
+    )
+    return membership
+
+
+@transaction.atomic
+def sign_out_everywhere(*, user: User) -> None:
+    """End every session of this user, on every device: each one's auth hash stops matching."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    record(None, AuditAction.SIGNED_OUT_EVERYWHERE, user=user)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from continuum.accounts.models import Agency, User
+from continuum.cases.models import CaseStatus, CareTeamRole, ClosureReason
+from continuum.core.forms import PastDateField, VersionField
+
+
+class OpenCaseForm(forms.Form):
+    report_received_on = PastDateField(
+        label=_("Abuse report intake date"),
+        help_text=_("The day the abuse report was received, if there is one. The MDT clock "
+                    "starts here. You can add it later."))
+
+
+class CaseDetailsForm(forms.Form):
+    report_received_on = PastDateField(label=_("Abuse report intake date"))
+    version = VersionField()
+
+
+class CaseStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("New status"), choices=CaseStatus.choices,
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}))
+    closure_reason = forms.ChoiceField(
+        label=_("If closing, why?"), required=False,
+        choices=[("", _("— choose —")), *ClosureReason.choices],
+        widget=forms.Select(attrs={"class": "usa-select"}))
+    version = VersionField()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") == CaseStatus.CLOSED and not data.get("closure_reason"):
+            self.add_error("closure_reason", _("Say why the case is closing."))
+        if data.get("status") != CaseStatus.CLOSED:
+            data["closure_reason"] = None
+        return data
+
+
+class CareTeamMemberForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        label=_("Agency"), queryset=Agency.objects.filter(is_active=True),
+        widget=forms.Select(attrs={"class": "usa-select"}))
+    user = forms.ModelChoiceField(
+        label=_("Person (optional)"), required=False, queryset=User.objects.none(),
+        help_text=_("Leave empty to add the whole agency."),
+        widget=forms.Select(attrs={"class": "usa-select"}))
+    role = forms.ChoiceField(label=_("Role on this case"), choices=CareTeamRole.choices,
+                             widget=forms.Select(attrs={"class": "usa-select"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agency_id = self.data.get("agency") if self.is_bound else None
+        if agency_id and str(agency_id).isdigit():
+            self.fields["user"].queryset = people_in(int(agency_id))  # type: ignore[attr-defined]
+
+
+def people_in(agency_id: int) -> Any:
+    return User.objects.filter(
+        memberships__agency_id=agency_id, memberships__is_active=True, is_active=True
+    ).distinct().order_by("last_name", "first_name")

@@ -1,0 +1,166 @@
+"""Case pages: my work, opening a case, its details and status, and the care team."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from continuum.access import policy
+from continuum.access.actor import Actor
+from continuum.cases import actions, queries
+from continuum.cases.forms import (
+    CareTeamMemberForm,
+    CaseDetailsForm,
+    CaseStatusForm,
+    OpenCaseForm,
+    people_in,
+)
+from continuum.core.models import EditConflict
+from continuum.core.web import actor_required
+from continuum.survivors.queries import survivor_for
+
+
+@actor_required
+def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The dashboard: the cases I work on and what is due on them."""
+    cases = list(queries.my_cases(actor)) if policy.can(
+        actor, policy.Permission.VIEW_CASE) else []
+    if cases:
+        queries.audit_case_list(actor, len(cases))
+    return render(request, "cases/my_work.html", {
+        "cases": cases, "items": queries.items_due(cases), "today": timezone.localdate(),
+        "can_search": policy.can(actor, policy.Permission.SEARCH_SURVIVORS),
+        "can_create": policy.can(actor, policy.Permission.CREATE_SURVIVOR), "nav": "work"})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required
+def open_for_survivor(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
+    survivor = survivor_for(actor, survivor_id, audit_read=False)
+    policy.require(actor, policy.Permission.OPEN_CASE)
+    form = OpenCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.open_case(actor=actor, survivor=survivor,
+                              report_received_on=form.cleaned_data["report_received_on"])
+        except actions.CaseRuleBroken as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, _("Case opened."))
+            return redirect("survivors:detail", survivor_id=survivor.pk)
+    return render(request, "cases/open.html", {
+        "form": form, "survivor": survivor, "nav": "survivors"})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required
+def edit(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
+    case = queries.case_for(actor, case_id)
+    policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
+    form = CaseDetailsForm(request.POST or None, initial={
+        "report_received_on": case.report_received_on, "version": case.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_case(actor=actor, case=case,
+                                report_received_on=form.cleaned_data["report_received_on"],
+                                expected_version=form.cleaned_data["version"])
+        except EditConflict as conflict:
+            form.add_error(None, str(conflict))
+            case.refresh_from_db()
+            return render(request, "cases/edit.html", {
+                "form": form, "case": case, "nav": "survivors"}, status=409)
+        messages.success(request, _("Saved."))
+        return redirect("survivors:detail", survivor_id=case.survivor_id)
+    return render(request, "cases/edit.html", {"form": form, "case": case, "nav": "survivors"})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required
+def change_status(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
+    case = queries.case_for(actor, case_id)
+    policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
+    form = CaseStatusForm(request.POST or None, initial={"version": case.version})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.change_case_status(
+                actor=actor, case=case, status=form.cleaned_data["status"],
+                closure_reason=form.cleaned_data["closure_reason"],
+                expected_version=form.cleaned_data["version"])
+        except (actions.CaseRuleBroken, EditConflict) as problem:
+            form.add_error(None, str(problem))
+            status = 409 if isinstance(problem, EditConflict) else 422
+        else:
+            messages.success(request, _("Status changed."))
+            return redirect("survivors:detail", survivor_id=case.survivor_id)
+    return render(request, "cases/status.html", {
+        "form": form, "case": case, "nav": "survivors"}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required
+def care_team(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
+    """Who works on this case: add an agency or a named person, or take someone off."""
+    case = queries.case_with_team(actor, case_id)
+    can_manage = _may_manage(actor, case)
+    form = CareTeamMemberForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
+        if form.is_valid():
+            try:
+                actions.add_care_team_member(
+                    actor=actor, case=case, agency=form.cleaned_data["agency"],
+                    user=form.cleaned_data["user"], role=form.cleaned_data["role"])
+            except actions.CaseRuleBroken as problem:
+                form.add_error(None, str(problem))
+                status = 422
+            else:
+                messages.success(request, _("Added to the care team."))
+                return redirect("cases:care_team", case_id=case.pk)
+        else:
+            status = 422
+    return render(request, "cases/care_team.html", {
+        "case": case, "form": form, "can_manage": can_manage, "nav": "survivors",
+        "people_url": reverse("cases:people", kwargs={"case_id": case.pk})}, status=status)
+
+
+def _may_manage(actor: Actor, case: object) -> bool:
+    try:
+        policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)  # type: ignore[arg-type]
+    except policy.Forbidden:
+        return False
+    return True
+
+
+@actor_required
+def people(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
+    """HTMX partial: the people of the chosen agency, for the care-team form."""
+    case = queries.case_for(actor, case_id)
+    policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
+    agency_id = request.GET.get("agency", "")
+    users = list(people_in(int(agency_id))) if agency_id.isdigit() else []
+    return render(request, "cases/_people_options.html", {"users": users})
+
+
+@require_POST
+@actor_required
+def remove_member(request: HttpRequest, actor: Actor, case_id: UUID, member_id: int) -> HttpResponse:
+    case = queries.case_with_team(actor, case_id)
+    member = next((m for m in case.active_team if m.pk == member_id), None)  # type: ignore[attr-defined]
+    if member is None:
+        raise policy.NotFound()
+    try:
+        actions.remove_care_team_member(actor=actor, member=member)
+    except actions.CaseRuleBroken as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("Removed from the care team."))
+    return redirect("cases:care_team", case_id=case.pk)

@@ -1,0 +1,76 @@
+"""Form pieces shared by every package: clean text, safe dates, yes / no / not asked."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from continuum.core.text import clean_text
+
+
+class TextField(forms.CharField):
+    """A CharField that normalises Unicode and drops control characters."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        widget = kwargs.pop("widget", None) or forms.TextInput(attrs={"class": "usa-input"})
+        super().__init__(*args, widget=widget, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return clean_text(super().to_python(value) or "")
+
+
+class PastDateField(forms.DateField):
+    """A date that cannot be in the future (or before 1900)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date", "class": "usa-input"}))
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value: date | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("This date is in the future."))
+        if value.year < 1900:
+            raise forms.ValidationError(_("Check the year: it is before 1900."))
+
+
+YES_NO_UNKNOWN = [("", _("Not asked yet")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+class YesNoUnknownField(forms.TypedChoiceField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(
+            *args,
+            choices=YES_NO_UNKNOWN,
+            coerce=lambda value: {"yes": True, "no": False}.get(value),
+            empty_value=None,
+            required=False,
+            widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+            **kwargs,
+        )
+
+    def prepare_value(self, value: Any) -> Any:
+        if value is True:
+            return "yes"
+        if value is False:
+            return "no"
+        return value or ""
+
+
+def tri_state(value: bool | None) -> str:
+    return {True: "yes", False: "no"}.get(value, "")  # type: ignore[call-overload]
+
+
+class VersionField(forms.IntegerField):
+    """The version of the record the form was loaded from (optimistic concurrency)."""
+
+    def __init__(self) -> None:
+        super().__init__(min_value=1, widget=forms.HiddenInput())

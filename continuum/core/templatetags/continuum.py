@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from continuum.survivors.models import Survivor
+
+register = template.Library()
+
+
+@register.filter
+def age(survivor: Survivor) -> str:
+    """"15", "about 15" for an estimate, or a dash."""
+    years = survivor.age_on(timezone.localdate())
+    if years is None:
+        return "—"
+    if survivor.date_of_birth:
+        return str(years)
+    return _("about %(years)s") % {"years": years}
+
+
+@register.filter
+def yes_no_unknown(value: bool | None) -> str:
+    return {True: _("Yes"), False: _("No")}.get(value, _("Not asked yet"))  # type: ignore[call-overload]

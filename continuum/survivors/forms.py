@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from continuum.core.forms import PastDateField, TextField, VersionField, YesNoUnknownField
+from continuum.survivors.actions import SurvivorDetails
+from continuum.survivors.models import AliasKind, Language, Survivor
+
+_PHONE = re.compile(r"^[0-9+() .\-]{7,30}$")
+MAX_ALIASES = 20
+
+
+def _max(name: str) -> int:
+    return int(Survivor._meta.get_field(name).max_length)  # type: ignore[arg-type]
+
+
+class SurvivorForm(forms.Form):
+    """Identity and safe contact. Every field but one name may be left for later."""
+
+    preferred_name = TextField(
+        label=_("Name they use"), max_length=_max("preferred_name"),
+        help_text=_("What they want to be called. Shown first everywhere."))
+    pronouns = TextField(label=_("Pronouns"), max_length=_max("pronouns"),
+                         help_text=_("For example: she/her, he/him, they/them."))
+    legal_given_name = TextField(label=_("Legal first name"),
+                                 max_length=_max("legal_given_name"))
+    legal_family_name = TextField(label=_("Legal last name"),
+                                  max_length=_max("legal_family_name"))
+    aliases = forms.CharField(
+        label=_("Other names they have used"), required=False, max_length=2000,
+        help_text=_("One per line. Include names others have used for them, if known."),
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}))
+    date_of_birth = PastDateField(label=_("Date of birth"))
+    estimated_age = forms.IntegerField(
+        label=_("Estimated age, if the date of birth is not known"), required=False,
+        min_value=0, max_value=30,
+        widget=forms.NumberInput(attrs={"class": "usa-input usa-input--small"}))
+    primary_language = forms.ChoiceField(
+        label=_("Primary language"), choices=Language.choices, initial=Language.ENGLISH,
+        widget=forms.Select(attrs={"class": "usa-select"}))
+    other_language = TextField(label=_("Language, if another"),
+                               max_length=_max("other_language"))
+    interpreter_needed = forms.BooleanField(
+        label=_("Needs an interpreter"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}))
+    safe_phone = TextField(label=_("Safe phone number"), max_length=_max("safe_phone"),
+                           help_text=_("Only a number they said is safe to use."))
+    safe_to_call = YesNoUnknownField(label=_("Safe to call?"))
+    safe_to_text = YesNoUnknownField(label=_("Safe to text?"))
+    safe_to_leave_message = YesNoUnknownField(label=_("Safe to leave a message?"))
+    safe_times = TextField(label=_("Safe times to reach them"), max_length=_max("safe_times"),
+                           help_text=_("For example: weekdays after 4 pm."))
+    code_word = TextField(
+        label=_("Code word"), max_length=_max("code_word"),
+        help_text=_("A word they will use, or you will use, to show it is safe to talk."))
+
+    def clean_aliases(self) -> list[str]:
+        names: list[str] = []
+        for line in self.cleaned_data["aliases"].splitlines():
+            name = TextField().clean(line)
+            if not name:
+                continue
+            if len(name) > 100:
+                raise forms.ValidationError(_("Each name can be at most 100 characters."))
+            if name not in names:
+                names.append(name)
+        if len(names) > MAX_ALIASES:
+            raise forms.ValidationError(_("List at most %(n)s other names.") % {"n": MAX_ALIASES})
+        return names
+
+    def clean_safe_phone(self) -> str:
+        phone: str = self.cleaned_data["safe_phone"]
+        if phone and not _PHONE.match(phone):
+            raise forms.ValidationError(_("Use digits, spaces, +, ( ) and - only."))
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(data.get(f) for f in ("preferred_name", "legal_given_name",
+                                          "legal_family_name")):
+            raise forms.ValidationError(
+                _("Give at least one name: the name they use, or a legal name."))
+        if data.get("primary_language") == Language.OTHER and not data.get("other_language"):
+            self.add_error("other_language", _("Say which language."))
+        return data
+
+    def details(self) -> SurvivorDetails:
+        data = self.cleaned_data
+        return SurvivorDetails(
+            legal_given_name=data["legal_given_name"],
+            legal_family_name=data["legal_family_name"],
+            preferred_name=data["preferred_name"],
+            pronouns=data["pronouns"],
+            date_of_birth=data["date_of_birth"],
+            estimated_age=None if data["date_of_birth"] else data["estimated_age"],
+            primary_language=data["primary_language"],
+            other_language=data["other_language"],
+            interpreter_needed=data["interpreter_needed"],
+            safe_phone=data["safe_phone"],
+            safe_to_call=data["safe_to_call"],
+            safe_to_text=data["safe_to_text"],
+            safe_to_leave_message=data["safe_to_leave_message"],
+            safe_times=data["safe_times"],
+            code_word=data["code_word"],
+            aliases=tuple((name, AliasKind.OTHER) for name in data["aliases"]),
+        )
+
+    @classmethod
+    def initial_from(cls, survivor: Survivor) -> dict[str, Any]:
+        initial = {name: getattr(survivor, name) for name in cls.base_fields if name != "aliases"}
+        initial["aliases"] = "\n".join(a.name for a in survivor.aliases.all())
+        return initial
+
+
+class NewSurvivorForm(SurvivorForm):
+    open_case = forms.BooleanField(
+        label=_("Open a case for this person now, led by my agency"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}))
+    report_received_on = PastDateField(
+        label=_("Abuse report intake date"),
+        help_text=_("The day the abuse report was received, if there is one. The MDT clock "
+                    "starts here."))
+
+
+class EditSurvivorForm(SurvivorForm):
+    version = VersionField()
+
+
+class SearchForm(forms.Form):
+    q = TextField(label=_("Name"), max_length=100,
+                  help_text=_("Any name they use or have used. Accents and capitals don't matter."),
+                  widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}))
+    born_on = PastDateField(label=_("Date of birth"))

@@ -1,0 +1,131 @@
+"""Survivor pages: search, create, the survivor page itself, edit, and the access log."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from continuum.access import policy
+from continuum.access.actor import Actor
+from continuum.audit.queries import access_log_for
+from continuum.cases.actions import CaseRuleBroken, open_case
+from continuum.cases.queries import mdt_due_on
+from continuum.core.models import EditConflict
+from continuum.core.web import actor_required
+from continuum.survivors import actions, queries
+from continuum.survivors.forms import EditSurvivorForm, NewSurvivorForm, SearchForm
+
+
+@actor_required
+def search(request: HttpRequest, actor: Actor) -> HttpResponse:
+    policy.require(actor, policy.Permission.SEARCH_SURVIVORS)
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid():
+        results = queries.search_survivors(
+            actor, text=form.cleaned_data["q"], born_on=form.cleaned_data["born_on"])
+    template = "survivors/_results.html" if request.htmx else "survivors/search.html"  # type: ignore[attr-defined]
+    return render(request, template, {
+        "form": form, "results": results, "nav": "survivors",
+        "can_create": policy.can(actor, policy.Permission.CREATE_SURVIVOR),
+        "limit": queries.SEARCH_LIMIT,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required
+def create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    policy.require(actor, policy.Permission.CREATE_SURVIVOR)
+    form = NewSurvivorForm(request.POST or None)
+    can_open = policy.can(actor, policy.Permission.OPEN_CASE)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survivor = _create_with_case(actor, form, open_now=can_open)
+        except CaseRuleBroken as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("survivors:detail", survivor_id=survivor.pk)
+    return render(request, "survivors/create.html", {
+        "form": form, "nav": "survivors", "can_open_case": can_open})
+
+
+@transaction.atomic
+def _create_with_case(actor: Actor, form: NewSurvivorForm, *, open_now: bool):  # type: ignore[no-untyped-def]
+    """Both or neither: a failed case opening must not leave a half-made record behind."""
+    survivor = actions.create_survivor(actor=actor, details=form.details())
+    if open_now and form.cleaned_data["open_case"]:
+        open_case(actor=actor, survivor=survivor,
+                  report_received_on=form.cleaned_data["report_received_on"])
+    return survivor
+
+
+@actor_required
+def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
+    """The survivor page: the person first, then each case with its team and timeline."""
+    survivor = queries.survivor_for(actor, survivor_id)
+    cases = queries.cases_of(actor, survivor)
+    for case in cases:
+        case.mdt_due_on = mdt_due_on(case)  # type: ignore[attr-defined]
+    leads = any(case.lead_agency_id == actor.agency_id for case in cases)
+    return render(request, "survivors/detail.html", {
+        "survivor": survivor, "cases": cases, "today": timezone.localdate(),
+        "age": survivor.age_on(timezone.localdate()),
+        "can_edit": _allowed(policy.require_survivor_write, actor, survivor),
+        "can_open_case": policy.can(actor, policy.Permission.OPEN_CASE),
+        "can_see_access_log": leads and policy.can(actor, policy.Permission.VIEW_ACCESS_LOG),
+        "actor_leads": leads, "nav": "survivors",
+    })
+
+
+def _allowed(check, *args) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        check(*args)
+    except policy.Forbidden:
+        return False
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required
+def edit(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=request.method == "GET")
+    policy.require_survivor_write(actor, survivor)
+    if request.method == "POST":
+        form = EditSurvivorForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.update_survivor(actor=actor, survivor=survivor, details=form.details(),
+                                        expected_version=form.cleaned_data["version"])
+            except EditConflict as conflict:
+                form.add_error(None, str(conflict))
+                survivor.refresh_from_db()
+                return render(request, "survivors/edit.html", {
+                    "form": form, "survivor": survivor, "conflict": True,
+                    "latest": EditSurvivorForm(initial={
+                        **EditSurvivorForm.initial_from(survivor), "version": survivor.version}),
+                    "nav": "survivors"}, status=409)
+            messages.success(request, _("Saved."))
+            return redirect("survivors:detail", survivor_id=survivor.pk)
+    else:
+        form = EditSurvivorForm(initial={
+            **EditSurvivorForm.initial_from(survivor), "version": survivor.version})
+    return render(request, "survivors/edit.html", {
+        "form": form, "survivor": survivor, "nav": "survivors"})
+
+
+@actor_required
+def access_log(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
+    """Who opened or changed this record: for the lead agency's supervisor."""
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    policy.require_access_log(actor, survivor)
+    entries = access_log_for(actor, survivor)
+    return render(request, "survivors/access_log.html", {
+        "survivor": survivor, "entries": entries, "nav": "survivors"})

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.test import TransactionTestCase
+
+from continuum.audit.maintenance import audit_maintenance
+from tests.personas import World, build_world
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from
+# a thread with a running loop unless told this is a test harness.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+_original_teardown = TransactionTestCase._fixture_teardown
+
+
+def _teardown_with_audit_maintenance(self: TransactionTestCase) -> None:
+    # Emptying the database between transactional tests (Django's flush) must get past the
+    # audit log's append-only triggers; nothing else in the suite does.
+    databases = self._databases_names(include_mirrors=False)  # type: ignore[attr-defined]
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        for alias in databases:
+            stack.enter_context(audit_maintenance(alias))
+        _original_teardown(self)
+
+
+TransactionTestCase._fixture_teardown = _teardown_with_audit_maintenance  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()

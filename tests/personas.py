@@ -1,0 +1,117 @@
+"""Named people for tests, as in healthchecks' hc/test.py: each one is allowed or refused.
+
+The world: Lead Family Services leads a case for one survivor ("Ana"). Casey is its named lead
+case manager, Sam its supervisor. Harbor Counseling is on the care team, with Drew named as
+clinician. Everyone else must be refused: Quinn (a case manager at another agency), Cole (a
+case manager at the lead agency who is not on the case), Jordan (a screener), Avery (an
+analyst), and Morgan (an MDT coordinator at an agency that is not on the team).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.test import Client
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from continuum.access.actor import Actor
+from continuum.accounts.models import Agency, AgencyType, Membership, Role, User
+from continuum.accounts.sessions import ACTING_MEMBERSHIP
+from continuum.cases.actions import add_care_team_member, open_case
+from continuum.cases.models import Case, CareTeamRole
+from continuum.survivors.actions import SurvivorDetails, create_survivor
+from continuum.survivors.models import Survivor
+
+PASSWORD = "a-long-test-password-2026"
+
+# username: (agency key, role)
+PERSONAS: dict[str, tuple[str, Role]] = {
+    "casey": ("lead", Role.CASE_MANAGER),
+    "sam": ("lead", Role.SUPERVISOR),
+    "drew": ("partner", Role.CLINICIAN),
+    "quinn": ("other", Role.CASE_MANAGER),
+    "cole": ("lead", Role.CASE_MANAGER),
+    "jordan": ("lead", Role.SCREENER),
+    "avery": ("lead", Role.ANALYST),
+    "morgan": ("other", Role.MDT_COORDINATOR),
+}
+ALLOWED_ON_CASE = {"casey", "sam", "drew"}
+REFUSED_ON_CASE = set(PERSONAS) - ALLOWED_ON_CASE
+
+
+@dataclass
+class World:
+    agencies: dict[str, Agency]
+    users: dict[str, User]
+    memberships: dict[str, Membership]
+    survivor: Survivor
+    case: Case
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def actor(self, username: str) -> Actor:
+        return Actor(user=self.users[username], membership=self.memberships[username])
+
+    def client_for(self, username: str) -> Client:
+        """A client signed in with password and second factor, acting for the persona's
+        agency (the login steps themselves are tested in tests/accounts)."""
+        client = Client()
+        user = self.users[username]
+        client.force_login(user)
+        device = TOTPDevice.objects.get(user=user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[ACTING_MEMBERSHIP] = self.memberships[username].pk
+        session.save()
+        return client
+
+
+def make_user(username: str, agency: Agency, role: Role, **extra: str) -> tuple[User, Membership]:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, first_name=username.title(),
+        last_name="Tester", **extra)
+    TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    membership = Membership.objects.create(user=user, agency=agency, role=role)
+    return user, membership
+
+
+def build_world() -> World:
+    agencies = {
+        "lead": Agency.objects.create(name="Lead Family Services", short_name="Lead",
+                                      agency_type=AgencyType.LEAD_AGENCY),
+        "partner": Agency.objects.create(name="Harbor Counseling", short_name="Harbor",
+                                         agency_type=AgencyType.SERVICE_PROVIDER),
+        "other": Agency.objects.create(name="Other County Kids", short_name="Other",
+                                       agency_type=AgencyType.LEAD_AGENCY),
+    }
+    users: dict[str, User] = {}
+    memberships: dict[str, Membership] = {}
+    for username, (agency_key, role) in PERSONAS.items():
+        users[username], memberships[username] = make_user(username, agencies[agency_key], role)
+    casey = Actor(user=users["casey"], membership=memberships["casey"])
+    survivor = create_survivor(actor=casey, details=SurvivorDetails(
+        preferred_name="Ana", legal_given_name="Ana María", legal_family_name="Pérez",
+        date_of_birth=date(2010, 3, 4), pronouns="she/her", safe_to_call=True))
+    case = open_case(actor=casey, survivor=survivor,
+                     report_received_on=timezone.localdate() - timedelta(days=3))
+    add_care_team_member(actor=casey, case=case, agency=agencies["partner"],
+                         user=users["drew"], role=CareTeamRole.CLINICIAN)
+    return World(agencies, users, memberships, survivor, case)
+
+
+def add_survivors(world: World, count: int, *, by: str = "casey") -> list[Survivor]:
+    """More survivors with open cases, each with a care team, for query-count tests."""
+    actor = world.actor(by)
+    made = []
+    for n in range(count):
+        survivor = create_survivor(actor=actor, details=SurvivorDetails(
+            preferred_name=f"Person {n}", legal_family_name="Nguyễn",
+            aliases=((f"Nick {n}", "nickname"),)))
+        case = open_case(actor=actor, survivor=survivor,
+                         report_received_on=timezone.localdate() - timedelta(days=n % 20))
+        add_care_team_member(actor=actor, case=case, agency=world.agencies["partner"],
+                             user=world.users["drew"], role=CareTeamRole.CLINICIAN)
+        made.append(survivor)
+    return made
