@@ -30,6 +30,11 @@ def _teardown_with_audit_maintenance(self: TransactionTestCase) -> None:
 TransactionTestCase._fixture_teardown = _teardown_with_audit_maintenance  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()

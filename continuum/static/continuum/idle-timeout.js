@@ -215,6 +215,21 @@
     out.addEventListener("click", signOutNow);
 
     actions.append(stay, out);
+
+    // The modal dialog makes the rest of the page inert, including the
+    // "Exit this page" button, so offer the same exit inside the dialog.
+    const quickExit = document.querySelector("[data-quick-exit]");
+    if (quickExit && quickExit.getAttribute("href")) {
+      const exit = document.createElement("a");
+      exit.className = "usa-button usa-button--secondary continuum-idle-dialog__quick-exit";
+      exit.href = quickExit.getAttribute("href");
+      exit.textContent = "Exit this page";
+      exit.addEventListener("click", (event) => {
+        event.preventDefault();
+        quickExit.click(); // quick-exit.js handles it; plain navigation otherwise
+      });
+      actions.append(exit);
+    }
     el.append(heading, countdown, live, info, error, actions);
 
     // Escape: never dismiss silently – treat it as "Stay signed in".
@@ -227,6 +242,11 @@
     el.addEventListener("close", () => {
       if (expectClose) {
         expectClose = false;
+        return;
+      }
+      if (document.body.classList.contains("continuum-quick-exit-active")) {
+        leaving = true; // quick exit in progress: do not extend the session
+        stopTicking();
         return;
       }
       if (!leaving) {

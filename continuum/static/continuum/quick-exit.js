@@ -114,6 +114,13 @@
     exiting = true;
     resetCounter(false);
     showOverlay();
+    // Modal dialogs (e.g. the idle warning) sit in the top layer above any
+    // z-index, so close them to let the overlay cover everything.
+    document.querySelectorAll("dialog[open]").forEach((dialog) => {
+      if (typeof dialog.close === "function") {
+        dialog.close();
+      }
+    });
     clearClientState();
     window.location.replace(exitUrl);
   }

@@ -1,0 +1,125 @@
+"""Every URL in the URLconf, with every persona: allowed or refused, as the policy says.
+
+A URL added without an entry in EXPECTED fails `test_every_url_has_an_expectation`, so no page
+can ship without someone deciding who may open it. Refusals of records are 404 ("does not
+exist for you"); refusals of actions on a visible record are 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from continuum.api.tokens import create_token
+from tests.personas import PERSONAS, World
+
+ANON = "anonymous"
+EVERYONE = [*PERSONAS, ANON]
+
+
+@dataclass(frozen=True)
+class Expect:
+    method: str
+    # persona -> status; personas not named get `default`
+    status: dict[str, int]
+    default: int
+    kwargs: Callable[[World], dict[str, Any]] = lambda world: {}
+    anonymous: int = 302
+
+    def for_persona(self, persona: str) -> int:
+        if persona == ANON:
+            return self.anonymous
+        return self.status.get(persona, self.default)
+
+
+def _case(world: World) -> dict[str, Any]:
+    return {"case_id": world.case.pk}
+
+
+def _survivor(world: World) -> dict[str, Any]:
+    return {"survivor_id": world.survivor.pk}
+
+
+def _drew_on_team(world: World) -> dict[str, Any]:
+    member = world.case.care_team.get(user=world.users["drew"])
+    return {"case_id": world.case.pk, "member_id": member.pk}
+
+
+def _caseys_token(world: World) -> dict[str, Any]:
+    token, _plain = create_token(actor=world.actor("casey"), name="report script")
+    return {"token_id": token.pk}
+
+
+LEAD_TEAM = {"casey": 200, "sam": 200}
+ON_CASE = {**LEAD_TEAM, "drew": 200}
+
+EXPECTED: dict[str, Expect] = {
+    "home": Expect("get", {}, 302),
+    "accounts:login": Expect("get", {}, 302, anonymous=200),
+    "accounts:verify": Expect("get", {}, 302),
+    "accounts:enroll": Expect("get", {}, 302),
+    "accounts:recovery_codes": Expect("get", {}, 302),
+    "accounts:new_recovery_codes": Expect("post", {}, 302),
+    "accounts:switch_agency": Expect("post", {}, 302),
+    "accounts:logout": Expect("post", {}, 302),
+    "accounts:logout_everywhere": Expect("post", {}, 302),
+    "accounts:keepalive": Expect("post", {}, 204, anonymous=401),
+    "accounts:timed_out": Expect("get", {}, 200, anonymous=200),
+    "accounts:security": Expect("get", {}, 200),
+    "accounts:tokens": Expect("get", {}, 200),
+    "accounts:revoke_token": Expect("post", {"casey": 302}, 404, _caseys_token),
+    "cases:my_work": Expect("get", {}, 200),
+    "cases:edit": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
+    "cases:status": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
+    "cases:care_team": Expect("get", ON_CASE, 404, _case),
+    "cases:people": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
+    "cases:remove_member": Expect(
+        "post", {"casey": 302, "sam": 302, "drew": 403}, 404, _drew_on_team
+    ),
+    "survivors:search": Expect("get", {"avery": 403}, 200),
+    "survivors:create": Expect("get", {"drew": 403, "avery": 403, "morgan": 403}, 200),
+    "survivors:detail": Expect("get", ON_CASE, 404, _survivor),
+    "survivors:edit": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
+    "survivors:access_log": Expect("get", {"sam": 200, "casey": 403, "drew": 403}, 404, _survivor),
+    "survivors:open_case": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
+}
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern).startswith("api/"):
+                continue  # the API is walked route by route in tests/api
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL {pattern.pattern} has no name"
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_has_an_expectation() -> None:
+    walked = set(_walk(get_resolver().url_patterns))
+    assert walked == set(EXPECTED), (
+        f"missing expectations: {sorted(walked - set(EXPECTED))}; "
+        f"stale: {sorted(set(EXPECTED) - walked)}"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", EVERYONE)
+@pytest.mark.parametrize("url_name", sorted(EXPECTED))
+def test_persona_is_allowed_or_refused(world: World, url_name: str, persona: str) -> None:
+    expect = EXPECTED[url_name]
+    url = reverse(url_name, kwargs=expect.kwargs(world))
+    client = Client() if persona == ANON else world.client_for(persona)
+    response = getattr(client, expect.method)(url)
+    assert response.status_code == expect.for_persona(persona), (
+        f"{persona} {expect.method.upper()} {url}"
+    )
+    if response.status_code == 404:
+        assert world.survivor.legal_family_name not in response.content.decode()
