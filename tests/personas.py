@@ -21,7 +21,7 @@ from continuum.access.actor import Actor
 from continuum.accounts.models import Agency, AgencyType, Membership, Role, User
 from continuum.accounts.sessions import ACTING_MEMBERSHIP
 from continuum.cases.actions import add_care_team_member, open_case
-from continuum.cases.models import Case, CareTeamRole
+from continuum.cases.models import CareTeamRole, Case
 from continuum.survivors.actions import SurvivorDetails, create_survivor
 from continuum.survivors.models import Survivor
 
@@ -70,8 +70,12 @@ class World:
 
 def make_user(username: str, agency: Agency, role: Role, **extra: str) -> tuple[User, Membership]:
     user = User.objects.create_user(
-        username=username, password=PASSWORD, first_name=username.title(),
-        last_name="Tester", **extra)
+        username=username,
+        password=PASSWORD,
+        first_name=username.title(),
+        last_name="Tester",
+        **extra,
+    )
     TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
     membership = Membership.objects.create(user=user, agency=agency, role=role)
     return user, membership
@@ -79,25 +83,42 @@ def make_user(username: str, agency: Agency, role: Role, **extra: str) -> tuple[
 
 def build_world() -> World:
     agencies = {
-        "lead": Agency.objects.create(name="Lead Family Services", short_name="Lead",
-                                      agency_type=AgencyType.LEAD_AGENCY),
-        "partner": Agency.objects.create(name="Harbor Counseling", short_name="Harbor",
-                                         agency_type=AgencyType.SERVICE_PROVIDER),
-        "other": Agency.objects.create(name="Other County Kids", short_name="Other",
-                                       agency_type=AgencyType.LEAD_AGENCY),
+        "lead": Agency.objects.create(
+            name="Lead Family Services", short_name="Lead", agency_type=AgencyType.LEAD_AGENCY
+        ),
+        "partner": Agency.objects.create(
+            name="Harbor Counseling", short_name="Harbor", agency_type=AgencyType.SERVICE_PROVIDER
+        ),
+        "other": Agency.objects.create(
+            name="Other County Kids", short_name="Other", agency_type=AgencyType.LEAD_AGENCY
+        ),
     }
     users: dict[str, User] = {}
     memberships: dict[str, Membership] = {}
     for username, (agency_key, role) in PERSONAS.items():
         users[username], memberships[username] = make_user(username, agencies[agency_key], role)
     casey = Actor(user=users["casey"], membership=memberships["casey"])
-    survivor = create_survivor(actor=casey, details=SurvivorDetails(
-        preferred_name="Ana", legal_given_name="Ana María", legal_family_name="Pérez",
-        date_of_birth=date(2010, 3, 4), pronouns="she/her", safe_to_call=True))
-    case = open_case(actor=casey, survivor=survivor,
-                     report_received_on=timezone.localdate() - timedelta(days=3))
-    add_care_team_member(actor=casey, case=case, agency=agencies["partner"],
-                         user=users["drew"], role=CareTeamRole.CLINICIAN)
+    survivor = create_survivor(
+        actor=casey,
+        details=SurvivorDetails(
+            preferred_name="Ana",
+            legal_given_name="Ana María",
+            legal_family_name="Pérez",
+            date_of_birth=date(2010, 3, 4),
+            pronouns="she/her",
+            safe_to_call=True,
+        ),
+    )
+    case = open_case(
+        actor=casey, survivor=survivor, report_received_on=timezone.localdate() - timedelta(days=3)
+    )
+    add_care_team_member(
+        actor=casey,
+        case=case,
+        agency=agencies["partner"],
+        user=users["drew"],
+        role=CareTeamRole.CLINICIAN,
+    )
     return World(agencies, users, memberships, survivor, case)
 
 
@@ -106,12 +127,25 @@ def add_survivors(world: World, count: int, *, by: str = "casey") -> list[Surviv
     actor = world.actor(by)
     made = []
     for n in range(count):
-        survivor = create_survivor(actor=actor, details=SurvivorDetails(
-            preferred_name=f"Person {n}", legal_family_name="Nguyễn",
-            aliases=((f"Nick {n}", "nickname"),)))
-        case = open_case(actor=actor, survivor=survivor,
-                         report_received_on=timezone.localdate() - timedelta(days=n % 20))
-        add_care_team_member(actor=actor, case=case, agency=world.agencies["partner"],
-                             user=world.users["drew"], role=CareTeamRole.CLINICIAN)
+        survivor = create_survivor(
+            actor=actor,
+            details=SurvivorDetails(
+                preferred_name=f"Person {n}",
+                legal_family_name="Nguyễn",
+                aliases=((f"Nick {n}", "nickname"),),
+            ),
+        )
+        case = open_case(
+            actor=actor,
+            survivor=survivor,
+            report_received_on=timezone.localdate() - timedelta(days=n % 20),
+        )
+        add_care_team_member(
+            actor=actor,
+            case=case,
+            agency=world.agencies["partner"],
+            user=world.users["drew"],
+            role=CareTeamRole.CLINICIAN,
+        )
         made.append(survivor)
     return made

@@ -26,16 +26,17 @@ def _survivor_with_busy_case(world: World, team_size: int) -> str:
 
     actor = world.actor("casey")
     for _n in range(team_size):
-        member = add_care_team_member(actor=actor, case=world.case,
-                                      agency=world.agencies["partner"],
-                                      role=CareTeamRole.SERVICE_PROVIDER)
+        member = add_care_team_member(
+            actor=actor,
+            case=world.case,
+            agency=world.agencies["partner"],
+            role=CareTeamRole.SERVICE_PROVIDER,
+        )
         remove_care_team_member(actor=actor, member=member)
     return f"/survivors/{world.survivor.pk}/"
 
 
-@pytest.mark.parametrize(
-    "url", ["/cases/", "/survivors/?q=person", "/survivors/?q=nguyen"]
-)
+@pytest.mark.parametrize("url", ["/cases/", "/survivors/?q=person", "/survivors/?q=nguyen"])
 def test_list_pages_cost_the_same_for_5_and_50_records(world: World, url: str) -> None:
     client = world.client_for("casey")
     add_survivors(world, 5)

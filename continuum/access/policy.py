@@ -15,15 +15,19 @@ The rules (README, "Who sees what"):
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from continuum.accounts.models import Role
 from continuum.access.actor import Actor
-from continuum.cases.models import Case, CareTeamMember
+from continuum.accounts.models import Role
+from continuum.cases.models import CareTeamMember, Case
 from continuum.survivors.models import Survivor
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Permission(StrEnum):
@@ -55,8 +59,8 @@ class NotFound(Http404):
 class Forbidden(Exception):
     """The actor may see the record but not do this to it."""
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or _("Your role does not allow this."))
+    def __init__(self, message: StrOrPromise | None = None) -> None:
+        super().__init__(str(message or _("Your role does not allow this.")))
 
 
 def _active_team() -> QuerySet[CareTeamMember]:
@@ -65,9 +69,7 @@ def _active_team() -> QuerySet[CareTeamMember]:
 
 def _named_on_team(actor: Actor, case_ref: str = "pk") -> Exists:
     return Exists(
-        _active_team().filter(
-            case=OuterRef(case_ref), user=actor.user, agency_id=actor.agency_id
-        )
+        _active_team().filter(case=OuterRef(case_ref), user=actor.user, agency_id=actor.agency_id)
     )
 
 
@@ -89,12 +91,10 @@ def scope_cases(actor: Actor, cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def scope_survivors(actor: Actor, survivors: QuerySet[Survivor]) -> QuerySet[Survivor]:
-    visible_case = Exists(
-        Case.objects.filter(visible_cases_q(actor), survivor=OuterRef("pk"))
+    visible_case = Exists(Case.objects.filter(visible_cases_q(actor), survivor=OuterRef("pk")))
+    own_record_without_case = Q(created_by=actor.user, created_by_agency_id=actor.agency_id) & ~Q(
+        Exists(Case.objects.filter(survivor=OuterRef("pk")))
     )
-    own_record_without_case = Q(
-        created_by=actor.user, created_by_agency_id=actor.agency_id
-    ) & ~Q(Exists(Case.objects.filter(survivor=OuterRef("pk"))))
     if actor.role in CREATOR_ROLES:
         return survivors.filter(Q(visible_case) | own_record_without_case)
     return survivors.filter(visible_case)

@@ -11,7 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from continuum.access.actor import Actor, Channel
-from continuum.accounts.sessions import LAST_ACTIVITY, acting_membership, memberships_of
+from continuum.accounts.models import User
+from continuum.accounts.sessions import (
+    LAST_ACTIVITY,
+    acting_membership,
+    is_verified,
+    memberships_of,
+)
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 
@@ -38,7 +44,7 @@ class IdleLogoutMiddleware:
             if last is not None and now - float(last) > settings.IDLE_TIMEOUT_SECONDS:
                 user = request.user
                 logout(request)
-                record(None, AuditAction.TIMED_OUT, user=user)  # type: ignore[arg-type]
+                record(None, AuditAction.TIMED_OUT, user=user if isinstance(user, User) else None)
                 if request.headers.get("HX-Request"):
                     response = HttpResponse(status=401)
                     response["HX-Redirect"] = "/accounts/timed-out/"
@@ -62,13 +68,13 @@ class ActorMiddleware:
         request.actor = None  # type: ignore[attr-defined]
         request.memberships = []  # type: ignore[attr-defined]
         user = request.user
-        if user.is_authenticated and user.is_verified():  # type: ignore[union-attr]
-            memberships = memberships_of(user)  # type: ignore[arg-type]
+        if isinstance(user, User) and is_verified(user):
+            memberships = memberships_of(user)
             membership = acting_membership(request, memberships)
             request.memberships = memberships  # type: ignore[attr-defined]
             if membership is not None:
                 request.actor = Actor(  # type: ignore[attr-defined]
-                    user=user,  # type: ignore[arg-type]
+                    user=user,
                     membership=membership,
                     via=Channel.WEB,
                 )

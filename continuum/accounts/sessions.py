@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 
 from continuum.accounts.models import Membership, User
@@ -27,3 +29,8 @@ def acting_membership(request: HttpRequest, memberships: list[Membership]) -> Me
         if membership.pk == chosen:
             return membership
     return memberships[0]
+
+
+def is_verified(user: Any) -> bool:
+    """Signed in with both steps: password and a code (django-otp adds is_verified)."""
+    return bool(user.is_authenticated and getattr(user, "is_verified", lambda: False)())

@@ -20,12 +20,10 @@ def access_log_for(actor: Actor, survivor: Survivor) -> list[AuditEntry]:
     Looking at the log is itself logged.
     """
     policy.require_access_log(actor, survivor)
-    entries: list[AuditEntry] = list(
-        _about(survivor).order_by("-sequence")[:ACCESS_LOG_LIMIT]
-    )
+    entries: list[AuditEntry] = list(_about(survivor).order_by("-sequence")[:ACCESS_LOG_LIMIT])
     agencies = Agency.objects.in_bulk({e.agency_id for e in entries if e.agency_id})
     for entry in entries:
-        entry.agency = agencies.get(entry.agency_id)  # type: ignore[attr-defined, arg-type]
+        entry.agency = agencies.get(entry.agency_id or 0)  # type: ignore[attr-defined]
     record(actor, AuditAction.ACCESS_LOG_VIEWED, survivor_id=survivor.pk)
     return entries
 

@@ -46,9 +46,7 @@ def verify_chain(
                     checked, entry.sequence, "it does not link to the entry before it"
                 )
             if entry_hash(hashed_fields(entry), previous_hash) != entry.entry_hash:
-                return ChainReport(
-                    checked, entry.sequence, "its contents do not match its hash"
-                )
+                return ChainReport(checked, entry.sequence, "its contents do not match its hash")
             previous_hash = entry.entry_hash
             last_sequence = entry.sequence
             expected_sequence += 1

@@ -15,10 +15,10 @@ from continuum.accounts.models import Agency, Membership, Role, User
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.cases.models import (
-    Case,
-    CaseStatus,
     CareTeamMember,
     CareTeamRole,
+    Case,
+    CaseStatus,
     ClosureReason,
     EventKind,
 )
@@ -49,9 +49,11 @@ def open_case(
     per lead agency; a closed one is reopened instead.
     """
     policy.require(actor, policy.Permission.OPEN_CASE)
-    if survivor.cases.filter(lead_agency_id=actor.agency_id).exclude(
-        status=CaseStatus.CLOSED
-    ).exists():
+    if (
+        survivor.cases.filter(lead_agency_id=actor.agency_id)
+        .exclude(status=CaseStatus.CLOSED)
+        .exists()
+    ):
         raise CaseRuleBroken(_("Your agency already has a case open for this person."))
     case = Case.objects.create(
         reference=_unused_reference(),
@@ -61,12 +63,16 @@ def open_case(
         report_received_on=report_received_on,
     )
     record(actor, AuditAction.CASE_OPENED, survivor_id=survivor.pk, case_id=case.pk, obj=case)
-    add_event(actor, case, EventKind.CASE_OPENED, summary=_("Case opened by %(agency)s") % {
-        "agency": actor.agency.name
-    })
+    add_event(
+        actor,
+        case,
+        EventKind.CASE_OPENED,
+        summary=_("Case opened by %(agency)s") % {"agency": actor.agency.name},
+    )
     if actor.role == Role.CASE_MANAGER:
-        _add_member(actor, case, agency=actor.agency, user=actor.user,
-                    role=CareTeamRole.LEAD_CASE_MANAGER)
+        _add_member(
+            actor, case, agency=actor.agency, user=actor.user, role=CareTeamRole.LEAD_CASE_MANAGER
+        )
     return case
 
 
@@ -94,11 +100,21 @@ def update_case(
         expected_version=expected_version,
         fields={"report_received_on": report_received_on, "updated_at": timezone.now()},
     )
-    record(actor, AuditAction.CASE_UPDATED, survivor_id=case.survivor_id, case_id=case.pk,
-           obj=case, detail={"fields": ["report_received_on"]})
-    add_event(actor, case, EventKind.CASE_UPDATED, summary=_(
-        "Abuse report intake date changed from %(before)s to %(after)s"
-    ) % {"before": before or _("not recorded"), "after": report_received_on or _("not recorded")})
+    record(
+        actor,
+        AuditAction.CASE_UPDATED,
+        survivor_id=case.survivor_id,
+        case_id=case.pk,
+        obj=case,
+        detail={"fields": ["report_received_on"]},
+    )
+    add_event(
+        actor,
+        case,
+        EventKind.CASE_UPDATED,
+        summary=_("Abuse report intake date changed from %(before)s to %(after)s")
+        % {"before": before or _("not recorded"), "after": report_received_on or _("not recorded")},
+    )
     return case
 
 
@@ -118,8 +134,9 @@ def change_case_status(
     """
     policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
     if status == case.status:
-        raise CaseRuleBroken(_("The case is already %(status)s.") % {
-            "status": CaseStatus(status).label.lower()})
+        raise CaseRuleBroken(
+            _("The case is already %(status)s.") % {"status": CaseStatus(status).label.lower()}
+        )
     if status == CaseStatus.CLOSED and not closure_reason:
         raise CaseRuleBroken(_("Say why the case is closing."))
     if status != CaseStatus.CLOSED and case.status == CaseStatus.CLOSED:
@@ -131,10 +148,18 @@ def change_case_status(
         fields |= {"closed_on": None, "closure_reason": ""}
     before = CaseStatus(case.status)
     save_if_unchanged(case, expected_version=expected_version, fields=fields)
-    record(actor, AuditAction.CASE_STATUS_CHANGED, survivor_id=case.survivor_id,
-           case_id=case.pk, obj=case, detail={"from": before.value, "to": str(status)})
+    record(
+        actor,
+        AuditAction.CASE_STATUS_CHANGED,
+        survivor_id=case.survivor_id,
+        case_id=case.pk,
+        obj=case,
+        detail={"from": before.value, "to": str(status)},
+    )
     summary = _("Status changed from %(before)s to %(after)s") % {
-        "before": before.label, "after": CaseStatus(status).label}
+        "before": before.label,
+        "after": CaseStatus(status).label,
+    }
     if closure_reason:
         summary += " — " + str(ClosureReason(closure_reason).label)
     add_event(actor, case, EventKind.STATUS_CHANGED, summary=summary)
@@ -165,9 +190,10 @@ def add_care_team_member(
     policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
     if not agency.is_active:
         raise CaseRuleBroken(_("That agency is no longer active."))
-    if user is not None and not Membership.objects.filter(
-        user=user, agency=agency, is_active=True
-    ).exists():
+    if (
+        user is not None
+        and not Membership.objects.filter(user=user, agency=agency, is_active=True).exists()
+    ):
         raise CaseRuleBroken(_("That person does not work for that agency."))
     active = case.care_team.filter(removed_at__isnull=True, agency=agency, role=role)
     if active.filter(user=user).exists():
@@ -181,12 +207,21 @@ def _add_member(
     member = CareTeamMember.objects.create(
         case=case, agency=agency, user=user, role=role, added_by=actor.user
     )
-    record(actor, AuditAction.CARE_TEAM_ADDED, survivor_id=case.survivor_id, case_id=case.pk,
-           obj=member, detail={"agency_id": agency.pk, "user_id": user.pk if user else None,
-                               "role": str(role)})
-    add_event(actor, case, EventKind.TEAM_MEMBER_ADDED, summary=_(
-        "%(who)s joined the care team as %(role)s") % {
-        "who": _member_label(member), "role": CareTeamRole(role).label.lower()})
+    record(
+        actor,
+        AuditAction.CARE_TEAM_ADDED,
+        survivor_id=case.survivor_id,
+        case_id=case.pk,
+        obj=member,
+        detail={"agency_id": agency.pk, "user_id": user.pk if user else None, "role": str(role)},
+    )
+    add_event(
+        actor,
+        case,
+        EventKind.TEAM_MEMBER_ADDED,
+        summary=_("%(who)s joined the care team as %(role)s")
+        % {"who": _member_label(member), "role": CareTeamRole(role).label.lower()},
+    )
     return member
 
 
@@ -201,23 +236,40 @@ def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> CareTeam
     policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
     if member.removed_at is not None:
         raise CaseRuleBroken(_("They have already left the care team."))
-    if member.role == CareTeamRole.LEAD_CASE_MANAGER and not case.care_team.filter(
-        removed_at__isnull=True, role=CareTeamRole.LEAD_CASE_MANAGER
-    ).exclude(pk=member.pk).exists() and case.status != CaseStatus.CLOSED:
-        raise CaseRuleBroken(_(
-            "Name another lead case manager before removing this one, so the case is never "
-            "left without one."))
+    if (
+        member.role == CareTeamRole.LEAD_CASE_MANAGER
+        and not case.care_team.filter(removed_at__isnull=True, role=CareTeamRole.LEAD_CASE_MANAGER)
+        .exclude(pk=member.pk)
+        .exists()
+        and case.status != CaseStatus.CLOSED
+    ):
+        raise CaseRuleBroken(
+            _(
+                "Name another lead case manager before removing this one, so the case is never "
+                "left without one."
+            )
+        )
     updated = CareTeamMember.objects.filter(pk=member.pk, removed_at__isnull=True).update(
-        removed_at=timezone.now(), removed_by=actor.user)
+        removed_at=timezone.now(), removed_by=actor.user
+    )
     if updated != 1:
         raise CaseRuleBroken(_("They have already left the care team."))
     member.refresh_from_db()
-    record(actor, AuditAction.CARE_TEAM_REMOVED, survivor_id=case.survivor_id, case_id=case.pk,
-           obj=member, detail={"agency_id": member.agency_id, "user_id": member.user_id,
-                               "role": member.role})
-    add_event(actor, case, EventKind.TEAM_MEMBER_REMOVED, summary=_(
-        "%(who)s left the care team (%(role)s)") % {
-        "who": _member_label(member), "role": member.get_role_display().lower()})
+    record(
+        actor,
+        AuditAction.CARE_TEAM_REMOVED,
+        survivor_id=case.survivor_id,
+        case_id=case.pk,
+        obj=member,
+        detail={"agency_id": member.agency_id, "user_id": member.user_id, "role": member.role},
+    )
+    add_event(
+        actor,
+        case,
+        EventKind.TEAM_MEMBER_REMOVED,
+        summary=_("%(who)s left the care team (%(role)s)")
+        % {"who": _member_label(member), "role": member.get_role_display().lower()},
+    )
     return member
 
 

@@ -6,15 +6,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from continuum.accounts.models import Agency, User
-from continuum.cases.models import CaseStatus, CareTeamRole, ClosureReason
+from continuum.cases.models import CareTeamRole, CaseStatus, ClosureReason
 from continuum.core.forms import PastDateField, VersionField
 
 
 class OpenCaseForm(forms.Form):
     report_received_on = PastDateField(
         label=_("Abuse report intake date"),
-        help_text=_("The day the abuse report was received, if there is one. The MDT clock "
-                    "starts here. You can add it later."))
+        help_text=_(
+            "The day the abuse report was received, if there is one. The MDT clock "
+            "starts here. You can add it later."
+        ),
+    )
 
 
 class CaseDetailsForm(forms.Form):
@@ -24,12 +27,16 @@ class CaseDetailsForm(forms.Form):
 
 class CaseStatusForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("New status"), choices=CaseStatus.choices,
-        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}))
+        label=_("New status"),
+        choices=CaseStatus.choices,
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+    )
     closure_reason = forms.ChoiceField(
-        label=_("If closing, why?"), required=False,
+        label=_("If closing, why?"),
+        required=False,
         choices=[("", _("— choose —")), *ClosureReason.choices],
-        widget=forms.Select(attrs={"class": "usa-select"}))
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
     version = VersionField()
 
     def clean(self) -> dict[str, Any]:
@@ -43,14 +50,22 @@ class CaseStatusForm(forms.Form):
 
 class CareTeamMemberForm(forms.Form):
     agency = forms.ModelChoiceField(
-        label=_("Agency"), queryset=Agency.objects.filter(is_active=True),
-        widget=forms.Select(attrs={"class": "usa-select"}))
+        label=_("Agency"),
+        queryset=Agency.objects.filter(is_active=True),
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
     user = forms.ModelChoiceField(
-        label=_("Person (optional)"), required=False, queryset=User.objects.none(),
+        label=_("Person (optional)"),
+        required=False,
+        queryset=User.objects.none(),
         help_text=_("Leave empty to add the whole agency."),
-        widget=forms.Select(attrs={"class": "usa-select"}))
-    role = forms.ChoiceField(label=_("Role on this case"), choices=CareTeamRole.choices,
-                             widget=forms.Select(attrs={"class": "usa-select"}))
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role on this case"),
+        choices=CareTeamRole.choices,
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,6 +75,10 @@ class CareTeamMemberForm(forms.Form):
 
 
 def people_in(agency_id: int) -> Any:
-    return User.objects.filter(
-        memberships__agency_id=agency_id, memberships__is_active=True, is_active=True
-    ).distinct().order_by("last_name", "first_name")
+    return (
+        User.objects.filter(
+            memberships__agency_id=agency_id, memberships__is_active=True, is_active=True
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )

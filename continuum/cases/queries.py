@@ -15,14 +15,12 @@ from continuum.access import policy
 from continuum.access.actor import Actor
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
-from continuum.cases.models import Case, CaseEvent, CaseStatus, CareTeamMember, CareTeamRole
+from continuum.cases.models import CareTeamMember, CareTeamRole, Case, CaseEvent, CaseStatus
 
 
 def cases_for(actor: Actor) -> QuerySet[Case]:
     """The cases this actor may see at all; every page and endpoint starts here."""
-    return policy.scope_cases(
-        actor, Case.objects.select_related("survivor", "lead_agency")
-    )
+    return policy.scope_cases(actor, Case.objects.select_related("survivor", "lead_agency"))
 
 
 def case_for(actor: Actor, case_id: UUID | str) -> Case:
@@ -31,12 +29,14 @@ def case_for(actor: Actor, case_id: UUID | str) -> Case:
     if case is None:
         existing = Case.objects.filter(pk=case_id).values_list("survivor_id", flat=True).first()
         if existing is not None:
-            record(actor, AuditAction.ACCESS_DENIED, survivor_id=existing, case_id=UUID(str(case_id)))
+            record(
+                actor, AuditAction.ACCESS_DENIED, survivor_id=existing, case_id=UUID(str(case_id))
+            )
         raise policy.NotFound()
     return case
 
 
-def active_team() -> Prefetch[CareTeamMember]:
+def active_team() -> Prefetch:
     return Prefetch(
         "care_team",
         queryset=CareTeamMember.objects.filter(removed_at__isnull=True).select_related(
@@ -46,10 +46,16 @@ def active_team() -> Prefetch[CareTeamMember]:
     )
 
 
-def recent_events(limit: int = 200) -> Prefetch[CaseEvent]:
+TIMELINE_LIMIT = 200
+
+
+def recent_events() -> Prefetch:
+    """The newest TIMELINE_LIMIT events of each case (a sliced prefetch: one window query)."""
     return Prefetch(
         "events",
-        queryset=CaseEvent.objects.select_related("by_user", "by_agency").order_by("-at", "-pk"),
+        queryset=CaseEvent.objects.select_related("by_user", "by_agency").order_by("-at", "-pk")[
+            :TIMELINE_LIMIT
+        ],
         to_attr="timeline",
     )
 
@@ -57,9 +63,9 @@ def recent_events(limit: int = 200) -> Prefetch[CaseEvent]:
 def case_with_team(actor: Actor, case_id: UUID | str) -> Case:
     case = case_for(actor, case_id)
     team = list(
-        CareTeamMember.objects.filter(case=case).select_related("agency", "user").order_by(
-            "removed_at", "added_at"
-        )
+        CareTeamMember.objects.filter(case=case)
+        .select_related("agency", "user")
+        .order_by("removed_at", "added_at")
     )
     case.active_team = [m for m in team if m.removed_at is None]  # type: ignore[attr-defined]
     case.past_team = [m for m in team if m.removed_at is not None]  # type: ignore[attr-defined]

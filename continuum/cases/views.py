@@ -23,21 +23,28 @@ from continuum.cases.forms import (
     people_in,
 )
 from continuum.core.models import EditConflict
-from continuum.core.web import actor_required
+from continuum.core.web import actor_required, posted
 from continuum.survivors.queries import survivor_for
 
 
 @actor_required
 def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The dashboard: the cases I work on and what is due on them."""
-    cases = list(queries.my_cases(actor)) if policy.can(
-        actor, policy.Permission.VIEW_CASE) else []
+    cases = list(queries.my_cases(actor)) if policy.can(actor, policy.Permission.VIEW_CASE) else []
     if cases:
         queries.audit_case_list(actor, len(cases))
-    return render(request, "cases/my_work.html", {
-        "cases": cases, "items": queries.items_due(cases), "today": timezone.localdate(),
-        "can_search": policy.can(actor, policy.Permission.SEARCH_SURVIVORS),
-        "can_create": policy.can(actor, policy.Permission.CREATE_SURVIVOR), "nav": "work"})
+    return render(
+        request,
+        "cases/my_work.html",
+        {
+            "cases": cases,
+            "items": queries.items_due(cases),
+            "today": timezone.localdate(),
+            "can_search": policy.can(actor, policy.Permission.SEARCH_SURVIVORS),
+            "can_create": policy.can(actor, policy.Permission.CREATE_SURVIVOR),
+            "nav": "work",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,18 +52,22 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
 def open_for_survivor(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
     survivor = survivor_for(actor, survivor_id, audit_read=False)
     policy.require(actor, policy.Permission.OPEN_CASE)
-    form = OpenCaseForm(request.POST or None)
+    form = OpenCaseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            actions.open_case(actor=actor, survivor=survivor,
-                              report_received_on=form.cleaned_data["report_received_on"])
+            actions.open_case(
+                actor=actor,
+                survivor=survivor,
+                report_received_on=form.cleaned_data["report_received_on"],
+            )
         except actions.CaseRuleBroken as problem:
             form.add_error(None, str(problem))
         else:
             messages.success(request, _("Case opened."))
             return redirect("survivors:detail", survivor_id=survivor.pk)
-    return render(request, "cases/open.html", {
-        "form": form, "survivor": survivor, "nav": "survivors"})
+    return render(
+        request, "cases/open.html", {"form": form, "survivor": survivor, "nav": "survivors"}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,18 +75,27 @@ def open_for_survivor(request: HttpRequest, actor: Actor, survivor_id: UUID) -> 
 def edit(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
     case = queries.case_for(actor, case_id)
     policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
-    form = CaseDetailsForm(request.POST or None, initial={
-        "report_received_on": case.report_received_on, "version": case.version})
+    form = CaseDetailsForm(
+        posted(request),
+        initial={"report_received_on": case.report_received_on, "version": case.version},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_case(actor=actor, case=case,
-                                report_received_on=form.cleaned_data["report_received_on"],
-                                expected_version=form.cleaned_data["version"])
+            actions.update_case(
+                actor=actor,
+                case=case,
+                report_received_on=form.cleaned_data["report_received_on"],
+                expected_version=form.cleaned_data["version"],
+            )
         except EditConflict as conflict:
             form.add_error(None, str(conflict))
             case.refresh_from_db()
-            return render(request, "cases/edit.html", {
-                "form": form, "case": case, "nav": "survivors"}, status=409)
+            return render(
+                request,
+                "cases/edit.html",
+                {"form": form, "case": case, "nav": "survivors"},
+                status=409,
+            )
         messages.success(request, _("Saved."))
         return redirect("survivors:detail", survivor_id=case.survivor_id)
     return render(request, "cases/edit.html", {"form": form, "case": case, "nav": "survivors"})
@@ -86,22 +106,29 @@ def edit(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
 def change_status(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
     case = queries.case_for(actor, case_id)
     policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
-    form = CaseStatusForm(request.POST or None, initial={"version": case.version})
+    form = CaseStatusForm(posted(request), initial={"version": case.version})
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             actions.change_case_status(
-                actor=actor, case=case, status=form.cleaned_data["status"],
+                actor=actor,
+                case=case,
+                status=form.cleaned_data["status"],
                 closure_reason=form.cleaned_data["closure_reason"],
-                expected_version=form.cleaned_data["version"])
+                expected_version=form.cleaned_data["version"],
+            )
         except (actions.CaseRuleBroken, EditConflict) as problem:
             form.add_error(None, str(problem))
             status = 409 if isinstance(problem, EditConflict) else 422
         else:
             messages.success(request, _("Status changed."))
             return redirect("survivors:detail", survivor_id=case.survivor_id)
-    return render(request, "cases/status.html", {
-        "form": form, "case": case, "nav": "survivors"}, status=status)
+    return render(
+        request,
+        "cases/status.html",
+        {"form": form, "case": case, "nav": "survivors"},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -110,15 +137,19 @@ def care_team(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse
     """Who works on this case: add an agency or a named person, or take someone off."""
     case = queries.case_with_team(actor, case_id)
     can_manage = _may_manage(actor, case)
-    form = CareTeamMemberForm(request.POST or None)
+    form = CareTeamMemberForm(posted(request))
     status = 200
     if request.method == "POST":
         policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
         if form.is_valid():
             try:
                 actions.add_care_team_member(
-                    actor=actor, case=case, agency=form.cleaned_data["agency"],
-                    user=form.cleaned_data["user"], role=form.cleaned_data["role"])
+                    actor=actor,
+                    case=case,
+                    agency=form.cleaned_data["agency"],
+                    user=form.cleaned_data["user"],
+                    role=form.cleaned_data["role"],
+                )
             except actions.CaseRuleBroken as problem:
                 form.add_error(None, str(problem))
                 status = 422
@@ -127,9 +158,18 @@ def care_team(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse
                 return redirect("cases:care_team", case_id=case.pk)
         else:
             status = 422
-    return render(request, "cases/care_team.html", {
-        "case": case, "form": form, "can_manage": can_manage, "nav": "survivors",
-        "people_url": reverse("cases:people", kwargs={"case_id": case.pk})}, status=status)
+    return render(
+        request,
+        "cases/care_team.html",
+        {
+            "case": case,
+            "form": form,
+            "can_manage": can_manage,
+            "nav": "survivors",
+            "people_url": reverse("cases:people", kwargs={"case_id": case.pk}),
+        },
+        status=status,
+    )
 
 
 def _may_manage(actor: Actor, case: object) -> bool:
@@ -152,7 +192,9 @@ def people(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
 
 @require_POST
 @actor_required
-def remove_member(request: HttpRequest, actor: Actor, case_id: UUID, member_id: int) -> HttpResponse:
+def remove_member(
+    request: HttpRequest, actor: Actor, case_id: UUID, member_id: int
+) -> HttpResponse:
     case = queries.case_with_team(actor, case_id)
     member = next((m for m in case.active_team if m.pk == member_id), None)  # type: ignore[attr-defined]
     if member is None:

@@ -66,7 +66,9 @@ class YesNoUnknownField(forms.TypedChoiceField):
 
 
 def tri_state(value: bool | None) -> str:
-    return {True: "yes", False: "no"}.get(value, "")  # type: ignore[call-overload]
+    if value is None:
+        return ""
+    return "yes" if value else "no"
 
 
 class VersionField(forms.IntegerField):

@@ -19,7 +19,5 @@ def search_form(text: str) -> str:
 def clean_text(text: str) -> str:
     """Normalise what a person typed: NFC, no control characters, no outer whitespace."""
     normalised = unicodedata.normalize("NFC", text)
-    kept = "".join(
-        ch for ch in normalised if ch in "\n\t" or unicodedata.category(ch)[0] != "C"
-    )
+    kept = "".join(ch for ch in normalised if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     return kept.strip()

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.accounts.sessions import is_verified
 
 type ActorView[**P] = Callable[Concatenate[HttpRequest, Actor, P], HttpResponse]
 
@@ -32,7 +33,7 @@ def actor_required[**P](
         if actor is None:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
-            if not request.user.is_verified():  # type: ignore[union-attr]
+            if not is_verified(request.user):
                 return redirect("accounts:verify")
             return render(request, "accounts/no_membership.html", status=403)
         try:
@@ -49,3 +50,9 @@ def forbidden(request: HttpRequest, reason: str) -> HttpResponse:
 
 def form_errors_as_text(form: Any) -> str:
     return "; ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def posted(request: HttpRequest) -> Any:
+    """The POST data to bind a form to, or None on GET. Not `request.POST or None`: an empty
+    POST is still a submission, and must be validated (and refused), not shown as a new form."""
+    return request.POST if request.method == "POST" else None

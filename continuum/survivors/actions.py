@@ -143,6 +143,5 @@ def _labels(field_names: list[str]) -> list[str]:
         if name == "aliases":
             labels.append(str(_("other names")))
         else:
-            labels.append(str(Survivor._meta.get_field(name).verbose_name))
+            labels.append(str(getattr(Survivor._meta.get_field(name), "verbose_name", name)))
     return labels
-

@@ -15,48 +15,69 @@ MAX_ALIASES = 20
 
 
 def _max(name: str) -> int:
-    return int(Survivor._meta.get_field(name).max_length)  # type: ignore[arg-type]
+    return int(getattr(Survivor._meta.get_field(name), "max_length", 0) or 0)
 
 
 class SurvivorForm(forms.Form):
     """Identity and safe contact. Every field but one name may be left for later."""
 
     preferred_name = TextField(
-        label=_("Name they use"), max_length=_max("preferred_name"),
-        help_text=_("What they want to be called. Shown first everywhere."))
-    pronouns = TextField(label=_("Pronouns"), max_length=_max("pronouns"),
-                         help_text=_("For example: she/her, he/him, they/them."))
-    legal_given_name = TextField(label=_("Legal first name"),
-                                 max_length=_max("legal_given_name"))
-    legal_family_name = TextField(label=_("Legal last name"),
-                                  max_length=_max("legal_family_name"))
+        label=_("Name they use"),
+        max_length=_max("preferred_name"),
+        help_text=_("What they want to be called. Shown first everywhere."),
+    )
+    pronouns = TextField(
+        label=_("Pronouns"),
+        max_length=_max("pronouns"),
+        help_text=_("For example: she/her, he/him, they/them."),
+    )
+    legal_given_name = TextField(label=_("Legal first name"), max_length=_max("legal_given_name"))
+    legal_family_name = TextField(label=_("Legal last name"), max_length=_max("legal_family_name"))
     aliases = forms.CharField(
-        label=_("Other names they have used"), required=False, max_length=2000,
+        label=_("Other names they have used"),
+        required=False,
+        max_length=2000,
         help_text=_("One per line. Include names others have used for them, if known."),
-        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}))
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}),
+    )
     date_of_birth = PastDateField(label=_("Date of birth"))
     estimated_age = forms.IntegerField(
-        label=_("Estimated age, if the date of birth is not known"), required=False,
-        min_value=0, max_value=30,
-        widget=forms.NumberInput(attrs={"class": "usa-input usa-input--small"}))
+        label=_("Estimated age, if the date of birth is not known"),
+        required=False,
+        min_value=0,
+        max_value=30,
+        widget=forms.NumberInput(attrs={"class": "usa-input usa-input--small"}),
+    )
     primary_language = forms.ChoiceField(
-        label=_("Primary language"), choices=Language.choices, initial=Language.ENGLISH,
-        widget=forms.Select(attrs={"class": "usa-select"}))
-    other_language = TextField(label=_("Language, if another"),
-                               max_length=_max("other_language"))
+        label=_("Primary language"),
+        choices=Language.choices,
+        initial=Language.ENGLISH,
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    other_language = TextField(label=_("Language, if another"), max_length=_max("other_language"))
     interpreter_needed = forms.BooleanField(
-        label=_("Needs an interpreter"), required=False,
-        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}))
-    safe_phone = TextField(label=_("Safe phone number"), max_length=_max("safe_phone"),
-                           help_text=_("Only a number they said is safe to use."))
+        label=_("Needs an interpreter"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
+    safe_phone = TextField(
+        label=_("Safe phone number"),
+        max_length=_max("safe_phone"),
+        help_text=_("Only a number they said is safe to use."),
+    )
     safe_to_call = YesNoUnknownField(label=_("Safe to call?"))
     safe_to_text = YesNoUnknownField(label=_("Safe to text?"))
     safe_to_leave_message = YesNoUnknownField(label=_("Safe to leave a message?"))
-    safe_times = TextField(label=_("Safe times to reach them"), max_length=_max("safe_times"),
-                           help_text=_("For example: weekdays after 4 pm."))
+    safe_times = TextField(
+        label=_("Safe times to reach them"),
+        max_length=_max("safe_times"),
+        help_text=_("For example: weekdays after 4 pm."),
+    )
     code_word = TextField(
-        label=_("Code word"), max_length=_max("code_word"),
-        help_text=_("A word they will use, or you will use, to show it is safe to talk."))
+        label=_("Code word"),
+        max_length=_max("code_word"),
+        help_text=_("A word they will use, or you will use, to show it is safe to talk."),
+    )
 
     def clean_aliases(self) -> list[str]:
         names: list[str] = []
@@ -80,10 +101,12 @@ class SurvivorForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not any(data.get(f) for f in ("preferred_name", "legal_given_name",
-                                          "legal_family_name")):
+        if not any(
+            data.get(f) for f in ("preferred_name", "legal_given_name", "legal_family_name")
+        ):
             raise forms.ValidationError(
-                _("Give at least one name: the name they use, or a legal name."))
+                _("Give at least one name: the name they use, or a legal name.")
+            )
         if data.get("primary_language") == Language.OTHER and not data.get("other_language"):
             self.add_error("other_language", _("Say which language."))
         return data
@@ -118,12 +141,16 @@ class SurvivorForm(forms.Form):
 
 class NewSurvivorForm(SurvivorForm):
     open_case = forms.BooleanField(
-        label=_("Open a case for this person now, led by my agency"), required=False,
-        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}))
+        label=_("Open a case for this person now, led by my agency"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
     report_received_on = PastDateField(
         label=_("Abuse report intake date"),
-        help_text=_("The day the abuse report was received, if there is one. The MDT clock "
-                    "starts here."))
+        help_text=_(
+            "The day the abuse report was received, if there is one. The MDT clock starts here."
+        ),
+    )
 
 
 class EditSurvivorForm(SurvivorForm):
@@ -131,7 +158,10 @@ class EditSurvivorForm(SurvivorForm):
 
 
 class SearchForm(forms.Form):
-    q = TextField(label=_("Name"), max_length=100,
-                  help_text=_("Any name they use or have used. Accents and capitals don't matter."),
-                  widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}))
+    q = TextField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Any name they use or have used. Accents and capitals don't matter."),
+        widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
+    )
     born_on = PastDateField(label=_("Date of birth"))

@@ -61,7 +61,7 @@ def search_survivors(
         found = found.filter(search_key__contains=word)
     if born_on is not None:
         found = found.filter(date_of_birth=born_on)
-    results = list(
+    results: list[Survivor] = list(
         found.prefetch_related(
             Prefetch(
                 "cases",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from django.contrib import messages
@@ -18,9 +19,10 @@ from continuum.audit.queries import access_log_for
 from continuum.cases.actions import CaseRuleBroken, open_case
 from continuum.cases.queries import mdt_due_on
 from continuum.core.models import EditConflict
-from continuum.core.web import actor_required
+from continuum.core.web import actor_required, posted
 from continuum.survivors import actions, queries
 from continuum.survivors.forms import EditSurvivorForm, NewSurvivorForm, SearchForm
+from continuum.survivors.models import Survivor
 
 
 @actor_required
@@ -30,20 +32,28 @@ def search(request: HttpRequest, actor: Actor) -> HttpResponse:
     results = None
     if form.is_bound and form.is_valid():
         results = queries.search_survivors(
-            actor, text=form.cleaned_data["q"], born_on=form.cleaned_data["born_on"])
-    template = "survivors/_results.html" if request.htmx else "survivors/search.html"  # type: ignore[attr-defined]
-    return render(request, template, {
-        "form": form, "results": results, "nav": "survivors",
-        "can_create": policy.can(actor, policy.Permission.CREATE_SURVIVOR),
-        "limit": queries.SEARCH_LIMIT,
-    })
+            actor, text=form.cleaned_data["q"], born_on=form.cleaned_data["born_on"]
+        )
+    partial = bool(request.headers.get("HX-Request"))
+    template = "survivors/_results.html" if partial else "survivors/search.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "results": results,
+            "nav": "survivors",
+            "can_create": policy.can(actor, policy.Permission.CREATE_SURVIVOR),
+            "limit": queries.SEARCH_LIMIT,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required
 def create(request: HttpRequest, actor: Actor) -> HttpResponse:
     policy.require(actor, policy.Permission.CREATE_SURVIVOR)
-    form = NewSurvivorForm(request.POST or None)
+    form = NewSurvivorForm(posted(request))
     can_open = policy.can(actor, policy.Permission.OPEN_CASE)
     if request.method == "POST" and form.is_valid():
         try:
@@ -53,17 +63,23 @@ def create(request: HttpRequest, actor: Actor) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("survivors:detail", survivor_id=survivor.pk)
-    return render(request, "survivors/create.html", {
-        "form": form, "nav": "survivors", "can_open_case": can_open})
+    return render(
+        request,
+        "survivors/create.html",
+        {"form": form, "nav": "survivors", "can_open_case": can_open},
+    )
 
 
 @transaction.atomic
-def _create_with_case(actor: Actor, form: NewSurvivorForm, *, open_now: bool):  # type: ignore[no-untyped-def]
+def _create_with_case(actor: Actor, form: NewSurvivorForm, *, open_now: bool) -> Survivor:
     """Both or neither: a failed case opening must not leave a half-made record behind."""
     survivor = actions.create_survivor(actor=actor, details=form.details())
     if open_now and form.cleaned_data["open_case"]:
-        open_case(actor=actor, survivor=survivor,
-                  report_received_on=form.cleaned_data["report_received_on"])
+        open_case(
+            actor=actor,
+            survivor=survivor,
+            report_received_on=form.cleaned_data["report_received_on"],
+        )
     return survivor
 
 
@@ -75,17 +91,24 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
     for case in cases:
         case.mdt_due_on = mdt_due_on(case)  # type: ignore[attr-defined]
     leads = any(case.lead_agency_id == actor.agency_id for case in cases)
-    return render(request, "survivors/detail.html", {
-        "survivor": survivor, "cases": cases, "today": timezone.localdate(),
-        "age": survivor.age_on(timezone.localdate()),
-        "can_edit": _allowed(policy.require_survivor_write, actor, survivor),
-        "can_open_case": policy.can(actor, policy.Permission.OPEN_CASE),
-        "can_see_access_log": leads and policy.can(actor, policy.Permission.VIEW_ACCESS_LOG),
-        "actor_leads": leads, "nav": "survivors",
-    })
+    return render(
+        request,
+        "survivors/detail.html",
+        {
+            "survivor": survivor,
+            "cases": cases,
+            "today": timezone.localdate(),
+            "age": survivor.age_on(timezone.localdate()),
+            "can_edit": _allowed(policy.require_survivor_write, actor, survivor),
+            "can_open_case": policy.can(actor, policy.Permission.OPEN_CASE),
+            "can_see_access_log": leads and policy.can(actor, policy.Permission.VIEW_ACCESS_LOG),
+            "actor_leads": leads,
+            "nav": "survivors",
+        },
+    )
 
 
-def _allowed(check, *args) -> bool:  # type: ignore[no-untyped-def]
+def _allowed(check: Callable[..., None], *args: object) -> bool:
     try:
         check(*args)
     except policy.Forbidden:
@@ -102,23 +125,41 @@ def edit(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
         form = EditSurvivorForm(request.POST)
         if form.is_valid():
             try:
-                actions.update_survivor(actor=actor, survivor=survivor, details=form.details(),
-                                        expected_version=form.cleaned_data["version"])
+                actions.update_survivor(
+                    actor=actor,
+                    survivor=survivor,
+                    details=form.details(),
+                    expected_version=form.cleaned_data["version"],
+                )
             except EditConflict as conflict:
                 form.add_error(None, str(conflict))
                 survivor.refresh_from_db()
-                return render(request, "survivors/edit.html", {
-                    "form": form, "survivor": survivor, "conflict": True,
-                    "latest": EditSurvivorForm(initial={
-                        **EditSurvivorForm.initial_from(survivor), "version": survivor.version}),
-                    "nav": "survivors"}, status=409)
+                return render(
+                    request,
+                    "survivors/edit.html",
+                    {
+                        "form": form,
+                        "survivor": survivor,
+                        "conflict": True,
+                        "latest": EditSurvivorForm(
+                            initial={
+                                **EditSurvivorForm.initial_from(survivor),
+                                "version": survivor.version,
+                            }
+                        ),
+                        "nav": "survivors",
+                    },
+                    status=409,
+                )
             messages.success(request, _("Saved."))
             return redirect("survivors:detail", survivor_id=survivor.pk)
     else:
-        form = EditSurvivorForm(initial={
-            **EditSurvivorForm.initial_from(survivor), "version": survivor.version})
-    return render(request, "survivors/edit.html", {
-        "form": form, "survivor": survivor, "nav": "survivors"})
+        form = EditSurvivorForm(
+            initial={**EditSurvivorForm.initial_from(survivor), "version": survivor.version}
+        )
+    return render(
+        request, "survivors/edit.html", {"form": form, "survivor": survivor, "nav": "survivors"}
+    )
 
 
 @actor_required
@@ -127,5 +168,8 @@ def access_log(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRes
     survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
     policy.require_access_log(actor, survivor)
     entries = access_log_for(actor, survivor)
-    return render(request, "survivors/access_log.html", {
-        "survivor": survivor, "entries": entries, "nav": "survivors"})
+    return render(
+        request,
+        "survivors/access_log.html",
+        {"survivor": survivor, "entries": entries, "nav": "survivors"},
+    )

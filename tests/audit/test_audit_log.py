@@ -64,8 +64,9 @@ def test_refused_attempt_on_an_existing_record_is_logged(world: World) -> None:
     assert entries[0].username == "quinn"
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_auditentry SET action = 'x'",
-                                       "DELETE FROM audit_auditentry"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_auditentry SET action = 'x'", "DELETE FROM audit_auditentry"]
+)
 def test_the_database_refuses_changes_to_entries(world: World, statement: str) -> None:
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)

@@ -11,7 +11,7 @@ register = template.Library()
 
 @register.filter
 def age(survivor: Survivor) -> str:
-    """"15", "about 15" for an estimate, or a dash."""
+    """ "15", "about 15" for an estimate, or a dash."""
     years = survivor.age_on(timezone.localdate())
     if years is None:
         return "—"
@@ -22,4 +22,6 @@ def age(survivor: Survivor) -> str:
 
 @register.filter
 def yes_no_unknown(value: bool | None) -> str:
-    return {True: _("Yes"), False: _("No")}.get(value, _("Not asked yet"))  # type: ignore[call-overload]
+    if value is None:
+        return _("Not asked yet")
+    return _("Yes") if value else _("No")

@@ -1,0 +1,181 @@
+"""Creating and changing survivors through the pages: good names in every script, bad input
+answered with a message that keeps what was typed, never a 500, nothing saved half-way."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from continuum.cases.models import Case, CaseEvent
+from continuum.survivors.models import Survivor
+from tests.personas import World
+
+pytestmark = pytest.mark.django_db
+
+NAMES = [
+    "José Ñúñez",
+    "Nguyễn Thị Hoa",
+    "Алёна Смирнова",
+    "محمد العلي",
+    "Zoë O'Brien-Łukasz",
+    "山田 花子",
+    "Ngozi Ọkafọ",
+]
+
+
+def _form(**overrides: str) -> dict[str, str]:
+    data = {"preferred_name": "Zoë", "primary_language": "en"}
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_names_in_any_script_are_saved_and_found(world: World, name: str) -> None:
+    client = world.client_for("casey")
+    response = client.post("/survivors/new/", _form(preferred_name=name, aliases="Nick\nNick"))
+    assert response.status_code == 302
+    survivor = Survivor.objects.get(preferred_name=name)
+    assert [a.name for a in survivor.aliases.all()] == ["Nick"]
+    page = client.get(response["Location"]).content.decode()
+    assert name.replace("'", "&#x27;") in page
+    found = client.get("/survivors/", {"q": name.split()[0]}).content.decode()
+    assert f"/survivors/{survivor.pk}/" in found
+
+
+def test_search_ignores_accents_and_case(world: World) -> None:
+    found = world.client_for("casey").get("/survivors/", {"q": "PEREZ"}).content.decode()
+    assert f"/survivors/{world.survivor.pk}/" in found
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({}, None, "Give at least one name"),
+        (_form(preferred_name="x" * 101), "preferred_name", "at most 100 characters"),
+        (_form(date_of_birth="2999-01-01"), "date_of_birth", "in the future"),
+        (_form(date_of_birth="1850-01-01"), "date_of_birth", "before 1900"),
+        (_form(date_of_birth="31/31/2020"), "date_of_birth", "Enter a valid date"),
+        (_form(estimated_age="abc"), "estimated_age", "Enter a whole number"),
+        (_form(estimated_age="44"), "estimated_age", "less than or equal to 30"),
+        (_form(primary_language="klingon"), "primary_language", "Select a valid choice"),
+        (_form(primary_language="other"), "other_language", "Say which language"),
+        (_form(safe_phone="call me maybe"), "safe_phone", "digits"),
+        (_form(safe_to_call="perhaps"), "safe_to_call", "Select a valid choice"),
+        (_form(aliases="y" * 101), "aliases", "at most 100"),
+        (
+            _form(open_case="on", report_received_on=str(timezone.localdate() + timedelta(days=1))),
+            "report_received_on",
+            "in the future",
+        ),
+    ],
+)
+def test_bad_input_gets_a_message_and_keeps_what_was_typed(
+    world: World, data: dict[str, str], field: str | None, message: str
+) -> None:
+    client = world.client_for("casey")
+    before = (Survivor.objects.count(), Case.objects.count())
+    response = client.post("/survivors/new/", {**data, "pronouns": "xe/xem"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert 'value="xe/xem"' in html  # what they typed is still there
+    if field:
+        assert f'id="id_{field}-error"' in html or "usa-alert--error" in html
+    assert (Survivor.objects.count(), Case.objects.count()) == before
+
+
+def test_creating_with_a_case_makes_both(world: World) -> None:
+    client = world.client_for("casey")
+    response = client.post(
+        "/survivors/new/", _form(open_case="on", report_received_on=str(timezone.localdate()))
+    )
+    survivor = Survivor.objects.get(pk=response["Location"].split("/")[2])
+    case = survivor.cases.get()
+    assert case.lead_agency == world.agencies["lead"]
+    assert case.care_team.get().user == world.users["casey"]
+    assert CaseEvent.objects.filter(case=case).count() == 2  # opened; casey joined
+
+
+def test_a_screener_records_a_person_but_cannot_open_a_case(world: World) -> None:
+    client = world.client_for("jordan")
+    response = client.post("/survivors/new/", _form(open_case="on"))
+    assert response.status_code == 302
+    survivor = Survivor.objects.get(pk=response["Location"].split("/")[2])
+    assert not survivor.cases.exists()
+    assert client.get(response["Location"]).status_code == 200  # the creator sees it
+
+
+def _edit_data(world: World, **overrides: str) -> dict[str, str]:
+    survivor = world.survivor
+    data = {
+        "preferred_name": survivor.preferred_name,
+        "legal_given_name": survivor.legal_given_name,
+        "legal_family_name": survivor.legal_family_name,
+        "primary_language": "en",
+        "date_of_birth": str(survivor.date_of_birth),
+        "version": str(survivor.version),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_edit_saves_and_adds_to_the_timeline(world: World) -> None:
+    client = world.client_for("casey")
+    response = client.post(
+        f"/survivors/{world.survivor.pk}/edit/", _edit_data(world, pronouns="they/them")
+    )
+    assert response.status_code == 302
+    world.survivor.refresh_from_db()
+    assert world.survivor.pronouns == "they/them"
+    assert world.survivor.version == 2
+    assert world.case.events.filter(summary__contains="pronouns").exists()
+
+
+def test_concurrent_edits_do_not_overwrite_each_other(world: World) -> None:
+    casey, sam = world.client_for("casey"), world.client_for("sam")
+    stale = _edit_data(world)
+    assert (
+        casey.post(
+            f"/survivors/{world.survivor.pk}/edit/", {**stale, "safe_times": "after school"}
+        ).status_code
+        == 302
+    )
+    response = sam.post(
+        f"/survivors/{world.survivor.pk}/edit/", {**stale, "safe_times": "mornings"}
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else changed this record" in html
+    assert 'value="mornings"' in html  # Sam's typing is kept to re-apply
+    world.survivor.refresh_from_db()
+    assert world.survivor.safe_times == "after school"
+    # Saving again from the conflict page (it carries the new version) works.
+    again = sam.post(
+        f"/survivors/{world.survivor.pk}/edit/",
+        {**stale, "version": str(world.survivor.version), "safe_times": "mornings"},
+    )
+    assert again.status_code == 302
+
+
+@pytest.mark.parametrize("version", ["", "abc", "-1", "99999999999999999999"])
+def test_edit_with_a_broken_version_is_refused_without_saving(world: World, version: str) -> None:
+    response = world.client_for("casey").post(
+        f"/survivors/{world.survivor.pk}/edit/", _edit_data(world, version=version, pronouns="x")
+    )
+    assert response.status_code in (200, 409)
+    world.survivor.refresh_from_db()
+    assert world.survivor.pronouns == "she/her"
+
+
+def test_garbage_in_search_is_harmless(world: World) -> None:
+    client = world.client_for("casey")
+    for params in (
+        {"q": "x" * 500},
+        {"born_on": "not a date"},
+        {"q": "\x00\x01"},
+        {"q": "' OR 1=1 --"},
+        {"born_on": "2999-01-01"},
+    ):
+        assert client.get("/survivors/", params).status_code == 200
