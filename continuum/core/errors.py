@@ -22,3 +22,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors: the failure may be in one of them.
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Usually a form left open past sign-out: say so plainly instead of Django's default."""
+    return render(request, "403_csrf.html", status=403)

@@ -25,10 +25,13 @@ from continuum.survivors.forms import EditSurvivorForm, NewSurvivorForm, SearchF
 from continuum.survivors.models import Survivor
 
 
+@require_http_methods(["GET", "POST"])
 @actor_required
 def search(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Search by name and date of birth. The form posts, so that names never appear in a URL
+    (browser history, proxy logs, Referer headers)."""
     policy.require(actor, policy.Permission.SEARCH_SURVIVORS)
-    form = SearchForm(request.GET or None)
+    form = SearchForm(posted(request))
     results = None
     if form.is_bound and form.is_valid():
         results = queries.search_survivors(
