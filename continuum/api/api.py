@@ -1,12 +1,33 @@
-"""The API shell: django-ninja at /api/v1, personal access tokens only."""
+"""The API shell: django-ninja at /api/v1, personal access tokens only.
+
+Every operation requires a token (auth is set here, for the whole API, and
+tests/api/test_openapi.py fails if a route is added without it). The OpenAPI document at
+/api/v1/openapi.json is public: it describes the API, not anyone's data.
+"""
 
 from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from continuum.api import cases, me, survivors
+from continuum.api.errors import install_error_handlers
+from continuum.api.tokens import TokenAuth
+
 api = NinjaAPI(
     title="Continuum API",
     version="1",
+    description=(
+        "Case management for agencies serving child survivors of sex trafficking. "
+        "Authenticate with a personal access token: `Authorization: Bearer cnt_…`. "
+        "See docs/api.md."
+    ),
     urls_namespace="api",
     docs_url=None,
+    auth=TokenAuth(),
 )
+install_error_handlers(api)
+
+api.add_router("/me", me.router)
+api.add_router("/survivors", survivors.router)
+api.add_router("/cases", cases.router)
+api.add_router("/dashboard", cases.dashboard_router)

@@ -139,6 +139,8 @@ def change_case_status(
         )
     if status == CaseStatus.CLOSED and not closure_reason:
         raise CaseRuleBroken(_("Say why the case is closing."))
+    if status != CaseStatus.CLOSED:
+        closure_reason = None  # a reason belongs to closing only
     if status != CaseStatus.CLOSED and case.status == CaseStatus.CLOSED:
         _refuse_second_active_case(case)
     fields: dict[str, object] = {"status": status, "updated_at": timezone.now()}

@@ -23,8 +23,12 @@ def cases_for(actor: Actor) -> QuerySet[Case]:
     return policy.scope_cases(actor, Case.objects.select_related("survivor", "lead_agency"))
 
 
-def case_for(actor: Actor, case_id: UUID | str) -> Case:
-    """One case, or NotFound. A refused attempt on a case that exists is audited."""
+def case_for(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Case:
+    """One case, or NotFound. A refused attempt on a case that exists is audited.
+
+    audit_read: True when the case is shown to the actor; False when it is only looked up
+    for an action, which writes its own entry.
+    """
     case = cases_for(actor).filter(pk=case_id).first()
     if case is None:
         existing = Case.objects.filter(pk=case_id).values_list("survivor_id", flat=True).first()
@@ -33,7 +37,20 @@ def case_for(actor: Actor, case_id: UUID | str) -> Case:
                 actor, AuditAction.ACCESS_DENIED, survivor_id=existing, case_id=UUID(str(case_id))
             )
         raise policy.NotFound()
+    if audit_read:
+        _record_read(actor, case, "case")
     return case
+
+
+def _record_read(actor: Actor, case: Case, part: str) -> None:
+    record(
+        actor,
+        AuditAction.CASE_VIEWED,
+        survivor_id=case.survivor_id,
+        case_id=case.pk,
+        obj=case,
+        detail={"part": part},
+    )
 
 
 def active_team() -> Prefetch:
@@ -60,8 +77,11 @@ def recent_events() -> Prefetch:
     )
 
 
-def case_with_team(actor: Actor, case_id: UUID | str) -> Case:
-    case = case_for(actor, case_id)
+def case_with_team(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Case:
+    """The case with its current and past care team (2 queries)."""
+    case = case_for(actor, case_id, audit_read=False)
+    if audit_read:
+        _record_read(actor, case, "care_team")
     team = list(
         CareTeamMember.objects.filter(case=case)
         .select_related("agency", "user")
@@ -70,6 +90,18 @@ def case_with_team(actor: Actor, case_id: UUID | str) -> Case:
     case.active_team = [m for m in team if m.removed_at is None]  # type: ignore[attr-defined]
     case.past_team = [m for m in team if m.removed_at is not None]  # type: ignore[attr-defined]
     return case
+
+
+def timeline_of(actor: Actor, case_id: UUID | str) -> tuple[Case, list[CaseEvent]]:
+    """The case and its newest TIMELINE_LIMIT events. Audited."""
+    case = case_for(actor, case_id, audit_read=False)
+    events = list(
+        CaseEvent.objects.filter(case=case)
+        .select_related("by_user", "by_agency")
+        .order_by("-at", "-pk")[:TIMELINE_LIMIT]
+    )
+    _record_read(actor, case, "timeline")
+    return case, events
 
 
 def mdt_due_on(case: Case) -> date | None:

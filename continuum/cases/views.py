@@ -73,7 +73,7 @@ def open_for_survivor(request: HttpRequest, actor: Actor, survivor_id: UUID) -> 
 @require_http_methods(["GET", "POST"])
 @actor_required
 def edit(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
-    case = queries.case_for(actor, case_id)
+    case = queries.case_for(actor, case_id, audit_read=request.method == "GET")
     policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
     form = CaseDetailsForm(
         posted(request),
@@ -104,7 +104,7 @@ def edit(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @actor_required
 def change_status(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
-    case = queries.case_for(actor, case_id)
+    case = queries.case_for(actor, case_id, audit_read=request.method == "GET")
     policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
     form = CaseStatusForm(posted(request), initial={"version": case.version})
     status = 200
@@ -135,7 +135,7 @@ def change_status(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResp
 @actor_required
 def care_team(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
     """Who works on this case: add an agency or a named person, or take someone off."""
-    case = queries.case_with_team(actor, case_id)
+    case = queries.case_with_team(actor, case_id, audit_read=request.method == "GET")
     can_manage = _may_manage(actor, case)
     form = CareTeamMemberForm(posted(request))
     status = 200
@@ -183,7 +183,7 @@ def _may_manage(actor: Actor, case: object) -> bool:
 @actor_required
 def people(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
     """HTMX partial: the people of the chosen agency, for the care-team form."""
-    case = queries.case_for(actor, case_id)
+    case = queries.case_for(actor, case_id, audit_read=False)
     policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
     agency_id = request.GET.get("agency", "")
     users = list(people_in(int(agency_id))) if agency_id.isdigit() else []
@@ -195,7 +195,7 @@ def people(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
 def remove_member(
     request: HttpRequest, actor: Actor, case_id: UUID, member_id: int
 ) -> HttpResponse:
-    case = queries.case_with_team(actor, case_id)
+    case = queries.case_with_team(actor, case_id, audit_read=False)
     member = next((m for m in case.active_team if m.pk == member_id), None)  # type: ignore[attr-defined]
     if member is None:
         raise policy.NotFound()

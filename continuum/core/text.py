@@ -16,8 +16,20 @@ def search_form(text: str) -> str:
     return " ".join(without_marks.casefold().split())
 
 
+# Direction overrides and isolates can make a name display as something else ("Trojan
+# Source"); zero-width joiners (U+200C, U+200D) stay: Persian and Indic names need them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
+
+
 def clean_text(text: str) -> str:
-    """Normalise what a person typed: NFC, no control characters, no outer whitespace."""
+    """Normalise what a person typed: NFC; no control, surrogate, private-use, unassigned or
+    bidi-override characters (tabs and newlines stay); no outer whitespace."""
     normalised = unicodedata.normalize("NFC", text)
-    kept = "".join(ch for ch in normalised if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    kept = "".join(
+        ch
+        for ch in normalised
+        if ch in "\n\t"
+        or (unicodedata.category(ch) not in _DROPPED_CATEGORIES and ch not in _BIDI_CONTROLS)
+    )
     return kept.strip()

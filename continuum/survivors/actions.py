@@ -123,9 +123,17 @@ def update_survivor(
 
 
 def _replace_aliases(survivor: Survivor, aliases: tuple[tuple[str, str], ...]) -> None:
+    """Replace the other names; a name kept from before keeps the kind it was recorded with
+    (the edit form lists names only)."""
+    kinds_before = dict(survivor.aliases.values_list("name", "kind"))
     survivor.aliases.all().delete()
+    getattr(survivor, "_prefetched_objects_cache", {}).pop("aliases", None)
     SurvivorAlias.objects.bulk_create(
-        SurvivorAlias(survivor=survivor, name=name, kind=kind or AliasKind.OTHER)
+        SurvivorAlias(
+            survivor=survivor,
+            name=name,
+            kind=kinds_before.get(name, kind) if kind == AliasKind.OTHER else kind,
+        )
         for name, kind in dict(aliases).items()
     )
     survivor.search_key = _search_key_from(survivor, [alias[0] for alias in aliases])

@@ -1,0 +1,399 @@
+"""What the API accepts and returns.
+
+Input is checked here, at the edge, before any action runs: text is NFC-normalised and
+stripped (continuum.core.text.clean_text), lengths are the model fields' own max_length,
+choices are taken by value, and unknown fields are refused so that a misspelt field name is
+an error rather than a silent no-op. Output never carries search_key or anything not asked
+for.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from django.db import models
+from django.utils import timezone
+from ninja import Schema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
+
+from continuum.cases.models import (
+    CareTeamMember,
+    CareTeamRole,
+    Case,
+    CaseStatus,
+    ClosureReason,
+    EventKind,
+)
+from continuum.cases.queries import mdt_due_on
+from continuum.core.text import clean_text
+from continuum.survivors.models import AliasKind, Language, Survivor, SurvivorAlias
+
+EARLIEST_DATE = date(1900, 1, 1)
+MAX_ESTIMATED_AGE = 30
+MAX_ALIASES = 20
+
+
+# --- building blocks ------------------------------------------------------------------------
+
+
+def _clean(value: Any) -> Any:
+    # null means "nothing recorded", which the models store as "".
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return clean_text(value)
+    return value  # not a string: left for pydantic to refuse
+
+
+def _max_length(model: type[models.Model], field: str) -> int:
+    max_length = getattr(model._meta.get_field(field), "max_length", None)
+    assert max_length is not None, f"{model.__name__}.{field} has no max_length"
+    return max_length
+
+
+def limit(model: type[models.Model], field: str, **constraints: Any) -> StringConstraints:
+    """No longer than the model field allows (checked after cleaning)."""
+    return StringConstraints(max_length=_max_length(model, field), **constraints)
+
+
+Clean = BeforeValidator(_clean)
+
+
+def _date_only(value: Any) -> Any:
+    # pydantic would take a number as seconds since 1970; a date must be written as one.
+    if value is None or isinstance(value, (str, date)):
+        return value
+    raise ValueError("Enter a date as YYYY-MM-DD.")
+
+
+def _not_in_future(value: date | None) -> date | None:
+    if value is not None and value > timezone.localdate():
+        raise ValueError("The date cannot be in the future.")
+    return value
+
+
+def _not_before_1900(value: date | None) -> date | None:
+    if value is not None and value < EARLIEST_DATE:
+        raise ValueError("The date cannot be before 1900.")
+    return value
+
+
+PastOrTodayDate = Annotated[
+    date,
+    BeforeValidator(_date_only),
+    AfterValidator(_not_in_future),
+    AfterValidator(_not_before_1900),
+]
+Version = Annotated[StrictInt, Field(ge=1, description="The version you last read.")]
+Id = Annotated[StrictInt, Field(ge=1)]
+
+
+class InputSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- survivors ------------------------------------------------------------------------------
+
+
+AliasName = Annotated[str, limit(SurvivorAlias, "name", min_length=1), Clean]
+LegalGivenName = Annotated[str, limit(Survivor, "legal_given_name"), Clean]
+LegalFamilyName = Annotated[str, limit(Survivor, "legal_family_name"), Clean]
+PreferredName = Annotated[str, limit(Survivor, "preferred_name"), Clean]
+Pronouns = Annotated[str, limit(Survivor, "pronouns"), Clean]
+OtherLanguage = Annotated[str, limit(Survivor, "other_language"), Clean]
+SafePhone = Annotated[str, limit(Survivor, "safe_phone", pattern=r"^[0-9+().\- ]*$"), Clean]
+SafeTimes = Annotated[str, limit(Survivor, "safe_times"), Clean]
+CodeWord = Annotated[str, limit(Survivor, "code_word"), Clean]
+EstimatedAge = Annotated[StrictInt, Field(ge=0, le=MAX_ESTIMATED_AGE)]
+
+
+class AliasIn(InputSchema):
+    name: AliasName
+    kind: AliasKind = AliasKind.OTHER
+
+
+class SurvivorFields(InputSchema):
+    """Identity and safe-contact details; every field may be left out."""
+
+    legal_given_name: LegalGivenName = ""
+    legal_family_name: LegalFamilyName = ""
+    preferred_name: PreferredName = ""
+    pronouns: Pronouns = ""
+    date_of_birth: PastOrTodayDate | None = None
+    estimated_age: EstimatedAge | None = None
+    primary_language: Language = Language.ENGLISH
+    other_language: OtherLanguage = ""
+    interpreter_needed: StrictBool = False
+    safe_phone: SafePhone = ""
+    safe_to_call: StrictBool | None = None
+    safe_to_text: StrictBool | None = None
+    safe_to_leave_message: StrictBool | None = None
+    safe_times: SafeTimes = ""
+    code_word: CodeWord = ""
+    aliases: Annotated[list[AliasIn], Field(max_length=MAX_ALIASES)] = []
+
+    @model_validator(mode="after")
+    def _aliases_unique(self) -> SurvivorFields:
+        names = [alias.name for alias in self.aliases]
+        if len(names) != len(set(names)):
+            raise ValueError("Each other name may be listed once.")
+        return self
+
+
+class SurvivorCreate(SurvivorFields):
+    @model_validator(mode="after")
+    def _something_to_find_them_by(self) -> SurvivorCreate:
+        if not (
+            self.preferred_name
+            or self.legal_given_name
+            or self.legal_family_name
+            or self.aliases
+            or self.date_of_birth
+            or self.estimated_age is not None
+        ):
+            raise ValueError(
+                "Give at least a name, another name they go by, a date of birth or an "
+                "estimated age."
+            )
+        return self
+
+
+class SurvivorPatch(SurvivorFields):
+    """Only the fields sent are changed; `version` is the one you last read."""
+
+    version: Version
+
+
+class AliasOut(Schema):
+    name: str
+    kind: AliasKind
+
+
+class SurvivorSearch(Schema):
+    # A search term is a name or part of one: no longer than a name field.
+    q: Annotated[str, limit(Survivor, "preferred_name"), Clean] = ""
+    born_on: PastOrTodayDate | None = None
+
+
+class SurvivorOut(Schema):
+    id: UUID
+    display_name: str
+    legal_given_name: str
+    legal_family_name: str
+    preferred_name: str
+    pronouns: str
+    date_of_birth: date | None
+    estimated_age: int | None
+    age_estimated_on: date | None
+    age: int | None
+    primary_language: Language
+    other_language: str
+    interpreter_needed: bool
+    safe_phone: str
+    safe_to_call: bool | None
+    safe_to_text: bool | None
+    safe_to_leave_message: bool | None
+    safe_times: str
+    code_word: str
+    aliases: list[AliasOut]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_aliases(obj: Survivor) -> list[SurvivorAlias]:
+        return list(obj.aliases.all())
+
+    @staticmethod
+    def resolve_age(obj: Survivor) -> int | None:
+        return obj.age_on(timezone.localdate())
+
+
+class CaseRef(Schema):
+    id: UUID
+    reference: str
+    status: CaseStatus
+    lead_agency_id: int
+    lead_agency_name: str
+
+    @staticmethod
+    def resolve_lead_agency_name(obj: Case) -> str:
+        return obj.lead_agency.name
+
+
+class SurvivorMatch(Schema):
+    """One search result: enough to tell people apart, not the whole record (opening the
+    record is a separate, audited read)."""
+
+    id: UUID
+    display_name: str
+    legal_name: str
+    date_of_birth: date | None
+    age: int | None
+    cases: list[CaseRef]
+
+    @staticmethod
+    def resolve_age(obj: Survivor) -> int | None:
+        return obj.age_on(timezone.localdate())
+
+    @staticmethod
+    def resolve_cases(obj: Survivor) -> list[Case]:
+        return list(getattr(obj, "visible_cases", []))
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+class CaseOpen(InputSchema):
+    survivor_id: UUID
+    report_received_on: PastOrTodayDate | None = None
+
+
+class CasePatch(InputSchema):
+    version: Version
+    # Required, but may be null ("not known"): leaving it out is not a change.
+    report_received_on: PastOrTodayDate | None
+
+
+class CaseStatusChange(InputSchema):
+    version: Version
+    status: CaseStatus
+    closure_reason: ClosureReason | None = None
+
+    @model_validator(mode="after")
+    def _reason_only_when_closing(self) -> CaseStatusChange:
+        if self.closure_reason is not None and self.status != CaseStatus.CLOSED:
+            raise ValueError("A closure reason is given only when closing a case.")
+        return self
+
+
+class CareTeamAdd(InputSchema):
+    agency_id: Id
+    user_id: Id | None = None
+    role: CareTeamRole
+
+
+class AgencyOut(Schema):
+    id: int
+    name: str
+    short_name: str
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+
+class CareTeamMemberOut(Schema):
+    id: int
+    agency: AgencyOut
+    user: PersonOut | None
+    role: CareTeamRole
+    added_at: datetime
+    removed_at: datetime | None
+
+
+class CaseOut(Schema):
+    id: UUID
+    reference: str
+    survivor_id: UUID
+    survivor_display_name: str
+    lead_agency: AgencyOut
+    status: CaseStatus
+    opened_on: date
+    report_received_on: date | None
+    mdt_due_on: date | None
+    closed_on: date | None
+    closure_reason: ClosureReason | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_survivor_display_name(obj: Case) -> str:
+        return obj.survivor.display_name
+
+    @staticmethod
+    def resolve_mdt_due_on(obj: Case) -> date | None:
+        return mdt_due_on(obj)
+
+    @staticmethod
+    def resolve_closure_reason(obj: Case) -> str | None:
+        return obj.closure_reason or None
+
+
+class CaseDetailOut(CaseOut):
+    care_team: list[CareTeamMemberOut]
+    past_care_team: list[CareTeamMemberOut]
+
+    @staticmethod
+    def resolve_care_team(obj: Case) -> list[CareTeamMember]:
+        return list(getattr(obj, "active_team", []))
+
+    @staticmethod
+    def resolve_past_care_team(obj: Case) -> list[CareTeamMember]:
+        return list(getattr(obj, "past_team", []))
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    count: int
+    limit: int
+    offset: int
+
+
+class EventOut(Schema):
+    id: int
+    kind: EventKind
+    at: datetime
+    by_user: PersonOut
+    by_agency: AgencyOut
+    summary: str
+
+
+class WorkItemOut(Schema):
+    case_id: UUID
+    case_reference: str
+    label: str
+    due_on: date | None
+    overdue: bool
+
+
+class DashboardOut(Schema):
+    cases: list[CaseOut]
+    items_due: list[WorkItemOut]
+
+
+# --- me -------------------------------------------------------------------------------------
+
+
+class MeOut(Schema):
+    user: PersonOut
+    username: str
+    agency: AgencyOut
+    role: str
+    role_label: str
+
+
+class ErrorOut(Schema):
+    detail: Any = Field(description="A message, or for invalid input a list of errors.")
+
+
+# Typed responses shared by the routers.
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 400: ErrorOut, 409: ErrorOut}

@@ -1,0 +1,92 @@
+"""/survivors: find, record, read and change a survivor's identity record.
+
+Thin: validate (schemas), call survivors.actions / survivors.queries, shape the answer. The
+queries apply access and write the audit entries for reads; the actions do so for writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from continuum.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    CaseOut,
+    SurvivorCreate,
+    SurvivorMatch,
+    SurvivorOut,
+    SurvivorPatch,
+    SurvivorSearch,
+)
+from continuum.api.tokens import request_actor
+from continuum.cases.models import Case
+from continuum.cases.queries import audit_case_list
+from continuum.survivors import actions, queries
+from continuum.survivors.actions import IDENTITY_FIELDS, SurvivorDetails
+from continuum.survivors.models import Survivor
+
+router = Router(tags=["survivors"])
+
+
+def _details(values: dict[str, Any]) -> SurvivorDetails:
+    aliases = tuple((a["name"], str(a["kind"])) for a in values.pop("aliases", []))
+    return SurvivorDetails(**values, aliases=aliases)
+
+
+@router.get("", response={200: list[SurvivorMatch], **READ_ERRORS}, summary="Find survivors")
+def search_survivors(request: HttpRequest, filters: Query[SurvivorSearch]) -> list[Survivor]:
+    """Survivors this token may see whose names contain every word of `q` (accents and case
+    ignored), and born on `born_on` if given. At most 50, newest first. The search is
+    audited (how many matched, never what was typed)."""
+    return queries.search_survivors(request_actor(request), text=filters.q, born_on=filters.born_on)
+
+
+@router.post("", response={201: SurvivorOut, **WRITE_ERRORS}, summary="Record a survivor")
+def create_survivor(request: HttpRequest, payload: SurvivorCreate) -> Status[Survivor]:
+    """Record a survivor with as little identity as is known (at least a name, another name,
+    a date of birth or an estimated age). Screeners, case managers and supervisors."""
+    details = _details(payload.model_dump())
+    survivor = actions.create_survivor(actor=request_actor(request), details=details)
+    return Status(201, survivor)
+
+
+@router.get("/{survivor_id}", response={200: SurvivorOut, **READ_ERRORS}, summary="A survivor")
+def get_survivor(request: HttpRequest, survivor_id: UUID) -> Survivor:
+    """The survivor's identity record. The read is audited."""
+    return queries.survivor_for(request_actor(request), survivor_id)
+
+
+@router.patch(
+    "/{survivor_id}", response={200: SurvivorOut, **WRITE_ERRORS}, summary="Change a survivor"
+)
+def update_survivor(request: HttpRequest, survivor_id: UUID, payload: SurvivorPatch) -> Survivor:
+    """Change the fields sent (others stay as they are). `version` must be the version last
+    read; if someone saved since, nothing changes and the answer is 409."""
+    actor = request_actor(request)
+    # The action writes its own audit entry; reading the record to change it is part of it.
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    current: dict[str, Any] = {name: getattr(survivor, name) for name in IDENTITY_FIELDS}
+    current["aliases"] = [{"name": a.name, "kind": a.kind} for a in survivor.aliases.all()]
+    changes = payload.model_dump(include=payload.model_fields_set - {"version"})
+    details = _details(current | changes)
+    return actions.update_survivor(
+        actor=actor, survivor=survivor, details=details, expected_version=payload.version
+    )
+
+
+@router.get(
+    "/{survivor_id}/cases",
+    response={200: list[CaseOut], **READ_ERRORS},
+    summary="A survivor's cases",
+)
+def survivor_cases(request: HttpRequest, survivor_id: UUID) -> list[Case]:
+    """The survivor's cases this token may see, newest first. Audited."""
+    actor = request_actor(request)
+    survivor = queries.survivor_for(actor, survivor_id)
+    cases = queries.cases_of(actor, survivor)
+    audit_case_list(actor, len(cases))
+    return cases
