@@ -1,0 +1,107 @@
+"""Every API route, with every persona's token: allowed or refused, as the policy says.
+
+The routes come from the API itself (tests/api/test_openapi.py's walk), so a route added
+without an entry in EXPECTED fails `test_every_api_route_has_an_expectation`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from continuum.api.tokens import create_token
+from tests.api.test_openapi import served_operations
+from tests.personas import PERSONAS, World
+
+ANON = "anonymous"
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: dict[str, int]
+    default: int
+    body: Callable[[World], dict[str, Any]] | None = None
+
+
+def _member(world: World) -> int:
+    return world.case.care_team.get(user=world.users["drew"]).pk
+
+
+CREATORS = dict.fromkeys(("casey", "sam", "cole", "quinn", "jordan"), 201)
+LEAD = {"casey": 200, "sam": 200, "drew": 403}
+ON_CASE = {"casey": 200, "sam": 200, "drew": 200}
+
+EXPECTED: dict[tuple[str, str], Expect] = {
+    ("get", "/api/v1/me"): Expect({}, 200),
+    ("get", "/api/v1/dashboard"): Expect({}, 200),
+    ("get", "/api/v1/cases"): Expect({}, 200),
+    ("get", "/api/v1/survivors"): Expect({"avery": 403}, 200),
+    ("post", "/api/v1/survivors"): Expect(CREATORS, 403, lambda w: {"preferred_name": "Kai"}),
+    ("get", "/api/v1/survivors/{survivor_id}"): Expect(ON_CASE, 404),
+    ("patch", "/api/v1/survivors/{survivor_id}"): Expect(
+        LEAD, 404, lambda w: {"version": w.survivor.version, "pronouns": "they/them"}
+    ),
+    ("get", "/api/v1/survivors/{survivor_id}/cases"): Expect(ON_CASE, 404),
+    # Casey's agency already leads an open case for this survivor: a rule, not a refusal.
+    ("post", "/api/v1/cases"): Expect(
+        {"casey": 422, "sam": 422, "drew": 403},
+        404,
+        lambda w: {"survivor_id": str(w.survivor.pk), "report_received_on": None},
+    ),
+    ("get", "/api/v1/cases/{case_id}"): Expect(ON_CASE, 404),
+    ("patch", "/api/v1/cases/{case_id}"): Expect(
+        LEAD,
+        404,
+        lambda w: {"version": w.case.version, "report_received_on": str(timezone.localdate())},
+    ),
+    ("post", "/api/v1/cases/{case_id}/status"): Expect(
+        LEAD, 404, lambda w: {"version": w.case.version, "status": "inactive"}
+    ),
+    ("get", "/api/v1/cases/{case_id}/timeline"): Expect(ON_CASE, 404),
+    ("post", "/api/v1/cases/{case_id}/care-team"): Expect(
+        {"casey": 201, "sam": 201, "drew": 403},
+        404,
+        lambda w: {"agency_id": w.agencies["other"].pk, "role": "investigator"},
+    ),
+    ("delete", "/api/v1/cases/{case_id}/care-team/{member_id}"): Expect(LEAD, 404),
+}
+
+
+def test_every_api_route_has_an_expectation() -> None:
+    served = {(method, path) for path, method, _op in served_operations()}
+    assert served == set(EXPECTED), (
+        f"missing: {sorted(served - set(EXPECTED))}; stale: {sorted(set(EXPECTED) - served)}"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", [*PERSONAS, ANON])
+@pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
+def test_persona_token_is_allowed_or_refused(
+    world: World, route: tuple[str, str], persona: str
+) -> None:
+    method, template = route
+    expect = EXPECTED[route]
+    path = template.format(
+        survivor_id=world.survivor.pk, case_id=world.case.pk, member_id=_member(world)
+    )
+    headers = {}
+    if persona != ANON:
+        _token, plain = create_token(actor=world.actor(persona), name="walk")
+        headers["Authorization"] = f"Bearer {plain}"
+    kwargs: dict[str, Any] = {"headers": headers}
+    if expect.body is not None:
+        kwargs |= {"data": json.dumps(expect.body(world)), "content_type": "application/json"}
+    response = getattr(Client(), method)(path, **kwargs)
+    wanted = 401 if persona == ANON else expect.status.get(persona, expect.default)
+    assert response.status_code == wanted, (
+        f"{persona} {method.upper()} {path}: {response.content!r}"
+    )
+    if response.status_code in (401, 403, 404):
+        assert world.survivor.legal_family_name not in response.content.decode()
