@@ -103,7 +103,11 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
             "today": timezone.localdate(),
             "age": survivor.age_on(timezone.localdate()),
             "can_edit": _allowed(policy.require_survivor_write, actor, survivor),
-            "can_open_case": policy.can(actor, policy.Permission.OPEN_CASE),
+            # Hidden while the agency already leads an open or inactive case: it would be refused.
+            "can_open_case": policy.can(actor, policy.Permission.OPEN_CASE)
+            and not any(
+                c.lead_agency_id == actor.agency_id and c.status != "closed" for c in cases
+            ),
             "can_see_access_log": leads and policy.can(actor, policy.Permission.VIEW_ACCESS_LOG),
             "actor_leads": leads,
             "nav": "survivors",
