@@ -6,13 +6,19 @@ from django.utils.translation import gettext_lazy as _
 
 class SignInForm(forms.Form):
     username = forms.CharField(
-        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={
-            "autocomplete": "username", "autocapitalize": "none", "class": "usa-input"})
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "class": "usa-input"}
+        ),
     )
     password = forms.CharField(
-        label=_("Password"), max_length=256, strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password",
-                                          "class": "usa-input"}),
+        label=_("Password"),
+        max_length=256,
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "class": "usa-input"}
+        ),
     )
 
 
@@ -21,9 +27,15 @@ class CodeForm(forms.Form):
         label=_("Code"),
         max_length=16,
         help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
-        widget=forms.TextInput(attrs={
-            "autocomplete": "one-time-code", "inputmode": "numeric", "class": "usa-input",
-            "autocapitalize": "none", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "class": "usa-input",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
     )
 
     def clean_code(self) -> str:
@@ -38,11 +50,15 @@ class TokenForm(forms.Form):
     EXPIRY_CHOICES = [("30", _("30 days")), ("90", _("90 days")), ("365", _("1 year"))]
 
     name = forms.CharField(
-        label=_("What is this token for?"), max_length=100,
-        help_text=_("For example: \"monthly DCF report script\"."),
+        label=_("What is this token for?"),
+        max_length=100,
+        help_text=_('For example: "monthly DCF report script".'),
         widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
     expires_in_days = forms.TypedChoiceField(
-        label=_("Expires after"), choices=EXPIRY_CHOICES, coerce=int, initial="90",
+        label=_("Expires after"),
+        choices=EXPIRY_CHOICES,
+        coerce=int,
+        initial="90",
         widget=forms.Select(attrs={"class": "usa-select"}),
     )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from continuum.access.actor import Actor, Channel
 from continuum.accounts.models import User
@@ -48,8 +49,12 @@ class IdleLogoutMiddleware:
                 if request.headers.get("HX-Request"):
                     response = HttpResponse(status=401)
                     response["HX-Redirect"] = "/accounts/timed-out/"
-                    return response
-                return redirect("accounts:timed_out")
+                else:
+                    response = redirect("accounts:timed_out")
+                # This answer skips the inner middleware, NoStoreMiddleware among them.
+                add_never_cache_headers(response)
+                patch_cache_control(response, no_store=True, private=True)
+                return response
             request.session[LAST_ACTIVITY] = now
         return self.get_response(request)
 

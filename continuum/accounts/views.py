@@ -17,14 +17,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from qrcode.image.svg import SvgPathFillImage
 
 from continuum.access.actor import Actor
 from continuum.accounts import actions
 from continuum.accounts.forms import CodeForm, SignInForm, SwitchAgencyForm, TokenForm
 from continuum.accounts.models import User
-from continuum.accounts.sessions import memberships_of
+from continuum.accounts.sessions import is_verified, memberships_of
 from continuum.api import tokens
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
@@ -46,7 +48,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     """Step one: username and password. Five failures lock the username (django-axes)."""
     if getattr(request, "actor", None) is not None:
         return redirect("cases:my_work")
-    form = SignInForm(request.POST or None)
+    form = SignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
             request,
@@ -54,12 +56,22 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if getattr(request, "axes_locked_out", False):
+            # Audited too: a lockout is what an admin looks for after a guessing attempt.
+            record(
+                None,
+                AuditAction.SIGN_IN_FAILED,
+                detail={"username": form.cleaned_data["username"][:150], "locked_out": True},
+            )
             return render(request, "accounts/locked_out.html", status=403)
         if user is None:
-            record(None, AuditAction.SIGN_IN_FAILED,
-                   detail={"username": form.cleaned_data["username"][:150]})
-            form.add_error(None, _("That username and password do not match. Check them and "
-                                   "try again."))
+            record(
+                None,
+                AuditAction.SIGN_IN_FAILED,
+                detail={"username": form.cleaned_data["username"][:150]},
+            )
+            form.add_error(
+                None, _("That username and password do not match. Check them and try again.")
+            )
         else:
             next_url = _safe_next(request, request.POST.get("next"))
             login(request, user)
@@ -68,14 +80,17 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if django_otp.user_has_device(user):
                 return redirect("accounts:verify")
             return redirect("accounts:enroll")
-    return render(request, "accounts/sign_in.html", {
-        "form": form, "next": request.GET.get("next", request.POST.get("next", ""))})
+    return render(
+        request,
+        "accounts/sign_in.html",
+        {"form": form, "next": request.GET.get("next", request.POST.get("next", ""))},
+    )
 
 
 def _needs_second_step(request: HttpRequest) -> HttpResponse | None:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    if request.user.is_verified():  # type: ignore[union-attr]
+    if is_verified(request.user):
         return redirect("cases:my_work")
     return None
 
@@ -89,31 +104,48 @@ def verify(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not django_otp.user_has_device(user):
         return redirect("accounts:enroll")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device = django_otp.match_token(user, form.cleaned_data["code"])
         if device is None:
             record(None, AuditAction.SIGN_IN_FAILED, user=user, detail={"step": "code"})
-            form.add_error("code", _("That code did not work. Codes change every 30 seconds: "
-                                     "type the one your app shows now."))
+            form.add_error(
+                "code",
+                _(
+                    "That code did not work. Codes change every 30 seconds: "
+                    "type the one your app shows now."
+                ),
+            )
         else:
-            django_otp.login(request, device)
+            _second_factor_passed(request, user, device)
             if isinstance(device, StaticDevice):
                 record(None, AuditAction.RECOVERY_CODE_USED, user=user)
-                messages.warning(request, _(
-                    "You used a recovery code. You have %(count)s left; you can make new ones "
-                    "on your account page.") % {"count": device.token_set.count()})
+                messages.warning(
+                    request,
+                    _(
+                        "You used a recovery code. You have %(count)s left; you can make new ones "
+                        "on your account page."
+                    )
+                    % {"count": device.token_set.count()},
+                )
             return _finish_sign_in(request, user)
     return render(request, "accounts/verify.html", {"form": form})
 
 
-def _finish_sign_in(request: HttpRequest, user: User) -> HttpResponse:
+def _second_factor_passed(request: HttpRequest, user: User, device: Device) -> None:
+    """The session becomes fully signed in: a new session id (the one that went with the
+    password alone must not carry the higher privilege), the first agency, an audit entry."""
+    django_otp.login(request, device)
+    request.session.cycle_key()
     memberships = memberships_of(user)
     if memberships:
         actions.choose_membership(request, memberships[0])
         record(Actor(user=user, membership=memberships[0]), AuditAction.SIGNED_IN)
     else:
         record(None, AuditAction.SIGNED_IN, user=user)
+
+
+def _finish_sign_in(request: HttpRequest, user: User) -> HttpResponse:
     next_url = request.session.pop(NEXT, None)
     return redirect(next_url or reverse("cases:my_work"))
 
@@ -128,26 +160,38 @@ def enroll(request: HttpRequest) -> HttpResponse:
     if django_otp.user_has_device(user):
         return redirect("accounts:verify")
     device = actions.pending_totp_device(user)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             codes = actions.confirm_totp_device(user=user, device=device)
-            django_otp.login(request, device)
+            _second_factor_passed(request, user, device)
             request.session["continuum_new_recovery_codes"] = codes
             return redirect("accounts:recovery_codes")
-        form.add_error("code", _("That code did not work. Check the app shows \"Continuum\" "
-                                 "and type the code it shows now."))
-    return render(request, "accounts/enroll.html", {
-        "form": form, "qr_data_uri": _qr_data_uri(device.config_url),
-        "manual_key": base64.b32encode(device.bin_key).decode(),
-    })
+        form.add_error(
+            "code",
+            _(
+                'That code did not work. Check the app shows "Continuum" '
+                "and type the code it shows now."
+            ),
+        )
+    return render(
+        request,
+        "accounts/enroll.html",
+        {
+            "form": form,
+            "qr_data_uri": _qr_data_uri(device.config_url),
+            "manual_key": base64.b32encode(device.bin_key).decode(),
+        },
+    )
 
 
 def _qr_data_uri(text: str) -> str:
-    image = qrcode.make(text, box_size=6, border=2)
+    # SVG, drawn by qrcode itself: a PNG would need Pillow, which is not a dependency (the
+    # page failed with ModuleNotFoundError). White background so it scans in dark mode too.
+    image = qrcode.make(text, image_factory=SvgPathFillImage, box_size=15, border=2)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 @actor_required
@@ -163,7 +207,8 @@ def recovery_codes(request: HttpRequest, actor: Actor) -> HttpResponse:
 @actor_required
 def new_recovery_codes(request: HttpRequest, actor: Actor) -> HttpResponse:
     request.session["continuum_new_recovery_codes"] = actions.replace_recovery_codes(
-        user=actor.user)
+        user=actor.user
+    )
     return redirect("accounts:recovery_codes")
 
 
@@ -174,12 +219,16 @@ def switch_agency(request: HttpRequest, actor: Actor) -> HttpResponse:
     membership = None
     if form.is_valid():
         membership = actions.switch_agency(
-            request=request, actor=actor, membership_id=form.cleaned_data["membership"])
+            request=request, actor=actor, membership_id=form.cleaned_data["membership"]
+        )
     if membership is None:
         messages.error(request, _("You can't act for that agency."))
     else:
-        messages.success(request, _("You are now acting for %(agency)s as %(role)s.") % {
-            "agency": membership.agency.name, "role": membership.get_role_display().lower()})
+        messages.success(
+            request,
+            _("You are now acting for %(agency)s as %(role)s.")
+            % {"agency": membership.agency.name, "role": membership.get_role_display().lower()},
+        )
     # Back to the start: the page they were on may belong to the other agency's work.
     return redirect("cases:my_work")
 
@@ -187,7 +236,7 @@ def switch_agency(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        record(None, AuditAction.SIGNED_OUT, user=request.user)  # type: ignore[arg-type]
+        record(None, AuditAction.SIGNED_OUT, user=request.user)
     logout(request)
     messages.success(request, _("You are signed out."))
     return redirect("accounts:login")
@@ -204,7 +253,7 @@ def sign_out_everywhere(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @require_POST
 def keepalive(request: HttpRequest) -> HttpResponse:
-    """"Stay signed in": any request resets the idle clock (IdleLogoutMiddleware)."""
+    """ "Stay signed in": any request resets the idle clock (IdleLogoutMiddleware)."""
     if getattr(request, "actor", None) is None:
         return HttpResponse(status=401)
     return HttpResponse(status=204)
@@ -219,23 +268,35 @@ def security(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Your account: agencies and roles, two-step verification, sessions, API tokens."""
     recovery_left = StaticToken.objects.filter(device__user=actor.user).count()
     authenticator = TOTPDevice.objects.filter(user=actor.user, confirmed=True).first()
-    return render(request, "accounts/security.html", {
-        "nav": "account", "recovery_left": recovery_left, "authenticator": authenticator})
+    return render(
+        request,
+        "accounts/security.html",
+        {"nav": "account", "recovery_left": recovery_left, "authenticator": authenticator},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required
 def api_tokens(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     new_token = None
     if request.method == "POST" and form.is_valid():
         expires = timezone.now() + timedelta(days=form.cleaned_data["expires_in_days"])
-        _token, new_token = tokens.create_token(
-            actor=actor, name=form.cleaned_data["name"], expires_at=expires)
-        form = TokenForm()
-    return render(request, "accounts/tokens.html", {
-        "nav": "account", "form": form, "new_token": new_token,
-        "tokens": tokens.tokens_of(actor)})
+        try:
+            _token, new_token = tokens.create_token(
+                actor=actor, name=form.cleaned_data["name"], expires_at=expires
+            )
+        except tokens.TokenError as problem:
+            # e.g. a name of control characters only: the form lets it through, the action
+            # does not.
+            form.add_error("name", str(problem))
+        else:
+            form = TokenForm()
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"nav": "account", "form": form, "new_token": new_token, "tokens": tokens.tokens_of(actor)},
+    )
 
 
 @require_POST
@@ -245,5 +306,5 @@ def revoke_api_token(request: HttpRequest, actor: Actor, token_id: int) -> HttpR
     if token is None:
         return render(request, "404.html", status=404)
     tokens.revoke_token(actor=actor, token=token)
-    messages.success(request, _("The token \"%(name)s\" no longer works.") % {"name": token.name})
+    messages.success(request, _('The token "%(name)s" no longer works.') % {"name": token.name})
     return redirect("accounts:tokens")
