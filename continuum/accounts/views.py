@@ -57,18 +57,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         )
         if getattr(request, "axes_locked_out", False):
             # Audited too: a lockout is what an admin looks for after a guessing attempt.
-            record(
-                None,
-                AuditAction.SIGN_IN_FAILED,
-                detail={"username": form.cleaned_data["username"][:150], "locked_out": True},
-            )
+            _record_failed_sign_in(form.cleaned_data["username"], locked_out=True)
             return render(request, "accounts/locked_out.html", status=403)
         if user is None:
-            record(
-                None,
-                AuditAction.SIGN_IN_FAILED,
-                detail={"username": form.cleaned_data["username"][:150]},
-            )
+            _record_failed_sign_in(form.cleaned_data["username"], locked_out=False)
             form.add_error(
                 None, _("That username and password do not match. Check them and try again.")
             )
@@ -84,6 +76,18 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/sign_in.html",
         {"form": form, "next": request.GET.get("next", request.POST.get("next", ""))},
+    )
+
+
+def _record_failed_sign_in(typed_username: str, *, locked_out: bool) -> None:
+    """Name the account when the username exists; otherwise keep nothing of what was typed,
+    because people type passwords into the username box, and the log is append-only."""
+    account = User.objects.filter(username=typed_username).first()
+    record(
+        None,
+        AuditAction.SIGN_IN_FAILED,
+        user=account,
+        detail={"known_username": account is not None, "locked_out": locked_out},
     )
 
 
@@ -260,6 +264,16 @@ def keepalive(request: HttpRequest) -> HttpResponse:
 
 
 def timed_out(request: HttpRequest) -> HttpResponse:
+    """Says the session ended, and makes sure it did: the page must never show over a live
+    session (for example when another tab kept the server's clock running)."""
+    if request.user.is_authenticated:
+        record(
+            None,
+            AuditAction.TIMED_OUT,
+            user=request.user if isinstance(request.user, User) else None,
+        )
+        logout(request)
+        request.actor = None  # type: ignore[attr-defined]
     return render(request, "accounts/timed_out.html")
 
 

@@ -15,4 +15,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "idle_timeout_seconds": settings.IDLE_TIMEOUT_SECONDS,
         "idle_warning_seconds": settings.IDLE_WARNING_SECONDS,
         "quick_exit_url": settings.QUICK_EXIT_URL,
+        "lockout_minutes": round(settings.AXES_COOLOFF_TIME * 60),
     }

@@ -71,9 +71,21 @@ def test_wrong_password_is_refused_and_audited(client: Client, world: World) -> 
     assert session_user_id(client) is None
     entries = list(AuditEntry.objects.order_by("sequence")[before:])
     assert [entry.action for entry in entries] == [AuditAction.SIGN_IN_FAILED]
-    assert entries[0].detail == {"username": "casey"}
+    assert entries[0].detail == {"known_username": True, "locked_out": False}
+    assert entries[0].user_id == world.users["casey"].pk
     # The typed password is never written anywhere in the audit log.
     assert "not-the-password-at-all" not in str(entries[0].detail)
+
+
+def test_an_unknown_username_is_not_kept(client: Client, world: World) -> None:
+    """People type passwords into the username box; the append-only log must not keep it."""
+    before = AuditEntry.objects.count()
+    post_password(client, "hunter2-my-secret", "whatever-they-typed")
+    entries = list(AuditEntry.objects.order_by("sequence")[before:])
+    assert [entry.action for entry in entries] == [AuditAction.SIGN_IN_FAILED]
+    assert entries[0].detail == {"known_username": False, "locked_out": False}
+    assert entries[0].username == ""
+    assert entries[0].user_id is None
 
 
 def test_wrong_password_keeps_username_but_not_password(client: Client, world: World) -> None:
