@@ -35,7 +35,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy continuum
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2
 
 clean:
 	rm -rf $(VENV) var

@@ -16,3 +16,25 @@ class DemoInstallation(models.Model):
 
     def __str__(self) -> str:
         return f"demo community v{self.version}"
+
+
+class DemoSurvivor(models.Model):
+    """Which survivor record stands for demo survivor number n.
+
+    `key` is uuid5 of a fixed namespace and n (continuum.demo.community.survivor_key), so a
+    rerun of `continuum demo` finds the survivors it made and makes only the missing ones.
+    The survivor itself is made by create_survivor with an ordinary random id; this row is
+    written in the same transaction, so a survivor exists exactly when its row does.
+    """
+
+    key = models.UUIDField(primary_key=True)
+    index = models.PositiveSmallIntegerField(unique=True)
+    survivor = models.OneToOneField(
+        "survivors.Survivor", on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"demo survivor {self.index}"

@@ -1,0 +1,297 @@
+"""Load the synthetic Palmetto County network (continuum.demo.community) into the database.
+
+Idempotent: agencies are found by name, staff by username, survivors by their demo key
+(DemoSurvivor). Each staff member and each survivor is written in a transaction of its own,
+so an interrupted load leaves whole people behind and a rerun adds only what is missing.
+
+Survivors and cases are made only through the actions, acting for a named member of staff
+through the command line, so the audit log and the case timelines read as they would after
+real work.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from continuum.access.actor import Actor, Channel
+from continuum.accounts.models import Agency, Membership, User
+from continuum.audit.log import record
+from continuum.audit.models import AuditAction
+from continuum.cases.actions import add_care_team_member, change_case_status, open_case, update_case
+from continuum.cases.models import Case, CaseStatus
+from continuum.demo import community
+from continuum.demo.models import DemoInstallation, DemoSurvivor
+from continuum.survivors.actions import create_survivor
+from continuum.survivors.models import Survivor
+
+TOTP_DEVICE_NAME = "Demo authenticator"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+RECOVERY_CODE_COUNT = 10
+# Public on purpose: anyone may derive a demo persona's keys. That is why demo_code refuses to
+# run anywhere but a demo database, and only for devices whose key is this derived one.
+_DEMO_SALT = b"continuum-demo-2026/palmetto-county"
+
+Progress = Callable[[str], None]
+
+
+def demo_totp_key(username: str) -> str:
+    """The persona's authenticator secret: 20 bytes as 40 hex digits, the same every load."""
+    return hmac.new(_DEMO_SALT + b"/totp", username.encode(), hashlib.sha1).hexdigest()
+
+
+def demo_recovery_codes(username: str) -> list[str]:
+    """Ten recovery codes in django-otp's own format (8 base32 letters and digits)."""
+    codes = []
+    for n in range(RECOVERY_CODE_COUNT):
+        digest = hmac.new(
+            _DEMO_SALT + b"/recovery", f"{username}:{n}".encode(), hashlib.sha256
+        ).digest()
+        codes.append(base64.b32encode(digest[:5]).decode().lower())
+    return codes
+
+
+@dataclass
+class LoadResult:
+    """How many of each thing this load created (0 everywhere on a complete rerun)."""
+
+    agencies: int = 0
+    users: int = 0
+    memberships: int = 0
+    devices: int = 0
+    survivors: int = 0
+    cases: int = 0
+    installed: bool = False
+    elapsed: float = 0.0
+
+    @property
+    def created_anything(self) -> bool:
+        return any(
+            (
+                self.agencies,
+                self.users,
+                self.memberships,
+                self.devices,
+                self.survivors,
+                self.cases,
+                self.installed,
+            )
+        )
+
+
+def foreign_data() -> list[str]:
+    """What in this database was not made by the demo (a reason not to load it here)."""
+    found = []
+    demo_agencies = [spec.name for spec in community.AGENCIES]
+    other_agencies = Agency.objects.exclude(name__in=demo_agencies).count()
+    if other_agencies:
+        found.append(f"{other_agencies} agencies that are not part of the demo")
+    other_survivors = Survivor.objects.exclude(
+        pk__in=DemoSurvivor.objects.values("survivor_id")
+    ).count()
+    if other_survivors:
+        found.append(f"{other_survivors} survivor records the demo did not make")
+    other_users = (
+        User.objects.exclude(username__in=community.STAFF_BY_USERNAME)
+        .exclude(is_superuser=True)
+        .count()
+    )
+    if other_users:
+        found.append(f"{other_users} user accounts that are not demo staff")
+    return found
+
+
+def load(*, progress: Progress | None = None) -> LoadResult:
+    """Load everything that is missing; return what was created."""
+    say = progress or (lambda _line: None)
+    started = timezone.now()
+    result = LoadResult()
+    agencies = _load_agencies(result)
+    say(f"Agencies: {len(agencies)}/{len(community.AGENCIES)}")
+    staff = _load_staff(result, agencies, say)
+    _load_survivors(result, agencies, staff, say)
+    _, result.installed = DemoInstallation.objects.get_or_create(pk=1)
+    result.elapsed = (timezone.now() - started).total_seconds()
+    return result
+
+
+def _load_agencies(result: LoadResult) -> dict[str, Agency]:
+    agencies = {}
+    for spec in community.AGENCIES:
+        agency, created = Agency.objects.get_or_create(
+            name=spec.name,
+            defaults={
+                "short_name": spec.short_name,
+                "agency_type": spec.agency_type,
+                "county": spec.county,
+            },
+        )
+        result.agencies += created
+        agencies[spec.key] = agency
+    return agencies
+
+
+def _load_staff(result: LoadResult, agencies: dict[str, Agency], say: Progress) -> dict[str, User]:
+    # One Argon2 hash for the shared demo password: hashing it thirty times would make the
+    # load (and its tests) slow, and every persona's password is published anyway.
+    password_hash = make_password(community.DEMO_PASSWORD)
+    users: dict[str, User] = {}
+    total = len(community.STAFF)
+    for n, spec in enumerate(community.STAFF, start=1):
+        users[spec.username] = _load_person(result, spec, agencies, password_hash)
+        if n % 10 == 0 or n == total:
+            say(f"Staff: {n}/{total}")
+    return users
+
+
+@transaction.atomic
+def _load_person(
+    result: LoadResult,
+    spec: community.StaffSpec,
+    agencies: dict[str, Agency],
+    password_hash: str,
+) -> User:
+    domain = community.AGENCY_BY_KEY[spec.memberships[0][0]].short_name.lower()
+    user, created = User.objects.get_or_create(
+        username=spec.username,
+        defaults={
+            "first_name": spec.first_name,
+            "last_name": spec.last_name,
+            "job_title": spec.job_title,
+            "email": f"{spec.username}@{'-'.join(domain.split())}.example",
+            "password": password_hash,
+        },
+    )
+    result.users += created
+    for agency_key, role in spec.memberships:
+        _, made = Membership.objects.get_or_create(
+            user=user, agency=agencies[agency_key], role=role
+        )
+        result.memberships += made
+    # Enrol in two-step verification unless the person already has a device (a rerun, or a
+    # persona who set up their own authenticator: theirs is kept).
+    if not TOTPDevice.objects.filter(user=user).exists():
+        TOTPDevice.objects.create(
+            user=user,
+            name=TOTP_DEVICE_NAME,
+            key=demo_totp_key(user.username),
+            confirmed=True,
+        )
+        record(None, AuditAction.MFA_ENROLLED, user=user, via=str(Channel.CLI))
+        result.devices += 1
+    if not StaticDevice.objects.filter(user=user).exists():
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+        StaticToken.objects.bulk_create(
+            StaticToken(device=device, token=code) for code in demo_recovery_codes(user.username)
+        )
+        result.devices += 1
+    return user
+
+
+def _actor(users: dict[str, User], agencies: dict[str, Agency], username: str) -> Actor:
+    """The person acting for their first agency in the demo (the one they do case work in)."""
+    spec = community.STAFF_BY_USERNAME[username]
+    # Taylor is a network admin first but opens cases as a case manager of Palmetto Family.
+    agency_key, role = next(
+        ((key, role) for key, role in spec.memberships if key in ("cbc", "cbc2")),
+        spec.memberships[0],
+    )
+    membership = Membership.objects.select_related("agency").get(
+        user=users[username], agency=agencies[agency_key], role=role
+    )
+    return Actor(user=users[username], membership=membership, via=Channel.CLI)
+
+
+def _load_survivors(
+    result: LoadResult,
+    agencies: dict[str, Agency],
+    users: dict[str, User],
+    say: Progress,
+) -> None:
+    today = timezone.localdate()
+    specs = community.build(today)
+    done = set(DemoSurvivor.objects.values_list("index", flat=True))
+    actors: dict[str, Actor] = {}
+
+    def actor(username: str) -> Actor:
+        if username not in actors:
+            actors[username] = _actor(users, agencies, username)
+        return actors[username]
+
+    total = len(specs)
+    for n, spec in enumerate(specs, start=1):
+        if spec.index not in done:
+            _load_survivor(result, spec, agencies, users, actor)
+        if n % 10 == 0 or n == total:
+            say(f"Survivors: {n}/{total}")
+
+
+@transaction.atomic
+def _load_survivor(
+    result: LoadResult,
+    spec: community.SurvivorSpec,
+    agencies: dict[str, Agency],
+    users: dict[str, User],
+    actor: Callable[[str], Actor],
+) -> None:
+    today = timezone.localdate()
+    survivor = create_survivor(actor=actor(spec.creator), details=spec.details)
+    DemoSurvivor.objects.create(key=spec.key, index=spec.index, survivor=survivor)
+    result.survivors += 1
+    plan = spec.case
+    if plan is None:
+        return
+    lead = actor(plan.lead)
+    report_on = (
+        today - timedelta(days=plan.report_days_ago) if plan.report_days_ago is not None else None
+    )
+    case = open_case(
+        actor=lead,
+        survivor=survivor,
+        report_received_on=None if plan.report_recorded_later else report_on,
+        opened_on=today - timedelta(days=plan.opened_days_ago),
+    )
+    result.cases += 1
+    if plan.report_recorded_later:
+        update_case(
+            actor=lead, case=case, report_received_on=report_on, expected_version=case.version
+        )
+    for member in plan.team:
+        add_care_team_member(
+            actor=lead,
+            case=case,
+            agency=agencies[member.agency],
+            role=member.role,
+            user=users[member.username] if member.username else None,
+        )
+    for step in plan.steps:
+        change_case_status(
+            actor=lead,
+            case=case,
+            status=CaseStatus(step.status),
+            closure_reason=step.reason,
+            expected_version=case.version,
+        )
+
+
+def summary_counts() -> dict[str, int]:
+    """What the database holds now (the demo's figures, for the summary)."""
+    return {
+        "Agencies": Agency.objects.count(),
+        "Staff": User.objects.filter(memberships__isnull=False).distinct().count(),
+        "Survivors": Survivor.objects.count(),
+        "Cases open": Case.objects.filter(status=CaseStatus.OPEN).count(),
+        "Cases inactive": Case.objects.filter(status=CaseStatus.INACTIVE).count(),
+        "Cases closed": Case.objects.filter(status=CaseStatus.CLOSED).count(),
+        "Screened, no case yet": Survivor.objects.filter(cases__isnull=True).count(),
+    }

@@ -1,0 +1,248 @@
+"""`continuum demo` and `continuum demo_code`.
+
+The community is loaded once for the module inside a transaction that is rolled back at the
+end, so other test modules never see it; each test runs in a savepoint inside it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from continuum.access.actor import Actor, Channel
+from continuum.accounts.models import Agency, AgencyType, Membership, Role, User
+from continuum.audit.models import AuditAction, AuditEntry
+from continuum.audit.verify import verify_chain
+from continuum.cases.models import CareTeamMember, Case, CaseEvent, CaseStatus
+from continuum.demo import community
+from continuum.demo.loader import demo_recovery_codes, demo_totp_key
+from continuum.demo.models import DemoInstallation, DemoSurvivor
+from continuum.survivors.models import Survivor, SurvivorAlias
+from continuum.survivors.queries import survivors_for
+
+pytestmark = pytest.mark.django_db
+
+LOAD_SECONDS_LIMIT = 10.0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo_community(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        started = time.perf_counter()
+        out = StringIO()
+        call_command("demo", stdout=out)
+        elapsed = time.perf_counter() - started
+        yield {"output": out.getvalue(), "seconds": elapsed}
+        transaction.set_rollback(True)
+
+
+def _counts() -> dict[str, int]:
+    models = (
+        Agency,
+        User,
+        Membership,
+        Survivor,
+        SurvivorAlias,
+        Case,
+        CareTeamMember,
+        CaseEvent,
+        AuditEntry,
+        TOTPDevice,
+        StaticDevice,
+        DemoSurvivor,
+        DemoInstallation,
+    )
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def _actor(username: str, agency_type: str | None = None) -> Actor:
+    memberships = Membership.objects.select_related("agency").filter(user__username=username)
+    if agency_type:
+        memberships = memberships.filter(agency__agency_type=agency_type)
+    membership = memberships.get()
+    return Actor(user=membership.user, membership=membership, via=Channel.CLI)
+
+
+def test_loads_the_whole_community_quickly(demo_community):
+    assert demo_community["seconds"] < LOAD_SECONDS_LIMIT
+    assert Agency.objects.count() == len(community.AGENCIES) == 15
+    assert {a.agency_type for a in Agency.objects.all()} == set(AgencyType.values)
+    assert User.objects.count() == 30
+    assert {m.role for m in Membership.objects.all()} == set(Role.values)
+    assert Survivor.objects.count() == 50
+    assert DemoSurvivor.objects.count() == 50
+    assert DemoInstallation.objects.exists()
+
+
+def test_case_mix(demo_community):
+    assert Survivor.objects.filter(cases__isnull=True).count() == 8
+    assert Survivor.objects.filter(cases__isnull=True, created_by__username="jordan").count() == 8
+    assert Case.objects.filter(status=CaseStatus.OPEN).count() == 32
+    assert Case.objects.filter(status=CaseStatus.INACTIVE).count() == 5
+    closed = Case.objects.filter(status=CaseStatus.CLOSED)
+    assert closed.count() == 5
+    assert len(set(closed.values_list("closure_reason", flat=True))) == 5
+    reopened = Case.objects.filter(
+        status=CaseStatus.OPEN, events__summary__contains="from Closed"
+    ).distinct()
+    assert reopened.count() == 2
+    casey_leads = CareTeamMember.objects.filter(
+        user__username="casey", role="lead_case_manager", case__status=CaseStatus.OPEN
+    )
+    assert casey_leads.count() >= 12
+    assert Case.objects.filter(lead_agency__short_name="Cypress Bend").count() == 3
+    assert CareTeamMember.objects.filter(user__username="drew").count() >= 5
+    assert CareTeamMember.objects.filter(user__username="riley").count() >= 5
+
+
+def test_every_write_went_through_the_actions(demo_community):
+    created = AuditEntry.objects.filter(action=AuditAction.SURVIVOR_CREATED)
+    assert created.count() == 50
+    assert set(created.values_list("via", flat=True)) == {"cli"}
+    assert AuditEntry.objects.filter(action=AuditAction.CASE_OPENED).count() == Case.objects.count()
+    assert CaseEvent.objects.filter(kind="case_opened").count() == Case.objects.count()
+    assert verify_chain().ok
+
+
+def test_names_are_diverse(demo_community):
+    names = " ".join(
+        f"{s.legal_given_name} {s.legal_family_name} {s.preferred_name}"
+        for s in Survivor.objects.all()
+    )
+    assert not names.isascii()
+    assert Survivor.objects.exclude(preferred_name="").exists()
+    assert Survivor.objects.filter(date_of_birth__isnull=True, estimated_age__isnull=False)
+    assert Survivor.objects.filter(safe_to_call__isnull=True).exists()
+    assert Survivor.objects.exclude(primary_language="en").filter(interpreter_needed=True)
+    assert SurvivorAlias.objects.exists()
+    assert all("555-01" in s.safe_phone for s in Survivor.objects.exclude(safe_phone=""))
+
+
+def test_rerun_changes_nothing(demo_community):
+    before = _counts()
+    out = StringIO()
+    call_command("demo", stdout=out)
+    assert _counts() == before
+    assert "already complete" in out.getvalue()
+
+
+def test_interrupted_load_is_completed_by_a_rerun(demo_community):
+    # As if the load stopped before the last survivor: that survivor's transaction never ran.
+    last = DemoSurvivor.objects.get(index=49)
+    Survivor.objects.filter(pk=last.survivor_id).update(legal_given_name="gone")
+    survivor_count = Survivor.objects.count()
+    last.delete()  # the demo no longer knows it: a rerun makes survivor 49 again
+    DemoInstallation.objects.all().delete()
+    call_command("demo", stdout=StringIO(), force=True)
+    assert Survivor.objects.count() == survivor_count + 1
+    assert DemoSurvivor.objects.count() == 50
+    assert DemoInstallation.objects.exists()
+
+
+def test_refuses_to_load_next_to_real_data(demo_community):
+    DemoInstallation.objects.all().delete()
+    Agency.objects.create(name="A real agency", agency_type=AgencyType.HEALTH)
+    with pytest.raises(CommandError, match="refuses to load next to real data"):
+        call_command("demo", stdout=StringIO())
+
+
+def test_summary_lists_personas_and_how_to_sign_in(demo_community):
+    output = demo_community["output"]
+    assert "Survivors: 50/50" in output
+    for username in community.PERSONAS:
+        assert re.search(rf"^\s+{username}\s", output, re.MULTILINE)
+    assert "Password: continuum-demo-2026" in output
+    assert "demo_code USERNAME" in output
+
+
+@pytest.mark.parametrize("username", community.PERSONAS)
+def test_persona_can_sign_in(username):
+    user = User.objects.get(username=username)
+    assert user.check_password(community.DEMO_PASSWORD)
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    assert device.key == demo_totp_key(username)
+    assert StaticDevice.objects.get(user=user).token_set.count() == 10
+
+
+def test_personas_hold_the_promised_roles():
+    expected = {
+        "casey": {("cbc_lead", "case_manager")},
+        "sam": {("cbc_lead", "supervisor")},
+        "morgan": {("cac", "mdt_coordinator")},
+        "drew": {("service_provider", "clinician")},
+        "riley": {("mentor_org", "survivor_mentor")},
+        "jordan": {("child_welfare", "screener")},
+        "avery": {("coalition", "analyst")},
+        "alex": {("cbc_lead", "agency_admin")},
+        "taylor": {("coalition", "network_admin"), ("cbc_lead", "case_manager")},
+        "quinn": {("cbc_lead", "case_manager")},
+    }
+    for username, roles in expected.items():
+        held = set(
+            Membership.objects.filter(user__username=username).values_list(
+                "agency__agency_type", "role"
+            )
+        )
+        assert held == roles, username
+    assert _actor("quinn").agency != _actor("casey").agency
+
+
+def test_demo_code_prints_a_code_that_verifies():
+    out = StringIO()
+    call_command("demo_code", "casey", stdout=out)
+    found = re.search(r"Sign-in code for casey: (\d{6})\b", out.getvalue())
+    assert found is not None
+    code = found.group(1)
+    assert re.search(r"Valid for \d+ more seconds", out.getvalue())
+    assert TOTPDevice.objects.get(user__username="casey").verify_token(code)
+
+
+def test_demo_code_prints_recovery_codes():
+    out = StringIO()
+    call_command("demo_code", "riley", recovery=True, stdout=out)
+    for code in demo_recovery_codes("riley"):
+        assert code in out.getvalue()
+
+
+def test_demo_code_refuses_without_the_demo_marker():
+    DemoInstallation.objects.all().delete()
+    with pytest.raises(CommandError, match="not a demo database"):
+        call_command("demo_code", "casey", stdout=StringIO())
+
+
+def test_demo_code_refuses_for_a_device_that_is_not_the_demo_one():
+    device = TOTPDevice.objects.get(user__username="sam")
+    device.key = "00" * 20  # sam set up their own authenticator
+    device.save()
+    with pytest.raises(CommandError, match="no demo authenticator"):
+        call_command("demo_code", "sam", stdout=StringIO())
+    with pytest.raises(CommandError, match="no user"):
+        call_command("demo_code", "nobody", stdout=StringIO())
+
+
+def test_quinn_sees_none_of_casey_agencys_survivors():
+    casey_agency = _actor("casey").agency
+    palmetto = Survivor.objects.filter(cases__lead_agency=casey_agency)
+    assert palmetto.count() > 30
+    quinn_sees = survivors_for(_actor("quinn"))
+    assert not quinn_sees.filter(pk__in=palmetto.values("pk")).exists()
+    assert quinn_sees.count() == 3
+
+
+def test_casey_sees_only_the_cases_they_are_on():
+    casey_sees = survivors_for(_actor("casey"))
+    assert casey_sees.count() == 15
+    assert not casey_sees.filter(cases__lead_agency__short_name="Cypress Bend").exists()
+
+
+def test_taylor_sees_cases_only_as_case_manager():
+    assert survivors_for(_actor("taylor", AgencyType.COALITION)).count() == 0
+    assert survivors_for(_actor("taylor", AgencyType.LEAD_AGENCY)).count() == 3
