@@ -71,6 +71,7 @@ EXPECTED: dict[str, Expect] = {
     "accounts:keepalive": Expect("post", {}, 204, anonymous=401),
     "accounts:timed_out": Expect("get", {}, 200, anonymous=200),
     "accounts:security": Expect("get", {}, 200),
+    "accounts:password": Expect("get", {}, 200),
     "accounts:tokens": Expect("get", {}, 200),
     "accounts:revoke_token": Expect("post", {"casey": 302}, 404, _caseys_token),
     "cases:my_work": Expect("get", {}, 200),

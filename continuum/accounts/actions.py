@@ -9,7 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from continuum.access.actor import Actor
-from continuum.accounts.models import Membership, User
+from continuum.accounts.models import Agency, Membership, User
 from continuum.accounts.sessions import ACTING_MEMBERSHIP
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
@@ -78,3 +78,79 @@ def sign_out_everywhere(*, user: User) -> None:
     """End every session of this user, on every device: each one's auth hash stops matching."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     record(None, AuditAction.SIGNED_OUT_EVERYWHERE, user=user)
+
+
+@transaction.atomic
+def change_password(*, user: User, new_password: str) -> None:
+    """The person's own new password. Every other session of theirs ends (the session auth
+    hash depends on the password); the caller keeps the current one."""
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    record(None, AuditAction.PASSWORD_CHANGED, user=user)
+
+
+# Operators' actions, run from the command line on the server (there is no web page for them
+# yet: agency admins get one with the administration issue).
+
+
+@transaction.atomic
+def add_agency(*, name: str, agency_type: str, county: str = "", short_name: str = "") -> Agency:
+    agency = Agency.objects.create(
+        name=name, agency_type=agency_type, county=county, short_name=short_name
+    )
+    record(None, AuditAction.AGENCY_ADDED, obj=agency, via="cli")
+    return agency
+
+
+@transaction.atomic
+def add_staff(
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    agency: Agency,
+    role: str,
+    job_title: str = "",
+) -> tuple[User, str]:
+    """A new account with one membership and a one-time password, which the person replaces
+    at first sign-in, when they also set up two-step verification."""
+    temporary = _temporary_password()
+    user = User.objects.create_user(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        password=temporary,
+        job_title=job_title,
+        must_change_password=True,
+    )
+    membership = Membership.objects.create(user=user, agency=agency, role=role)
+    record(
+        None,
+        AuditAction.STAFF_ADDED,
+        obj=membership,
+        via="cli",
+        detail={"user_id": user.pk, "agency_id": agency.pk, "role": role},
+    )
+    return user, temporary
+
+
+@transaction.atomic
+def reset_password(*, user: User) -> str:
+    """A new one-time password; the person's sessions and authenticator stay, so a stolen
+    temporary password alone is not enough to sign in."""
+    temporary = _temporary_password()
+    user.set_password(temporary)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    record(None, AuditAction.PASSWORD_RESET, obj=user, via="cli")
+    return temporary
+
+
+def _temporary_password() -> str:
+    import secrets
+
+    words = [secrets.token_urlsafe(6) for _ in range(3)]
+    return "-".join(words)

@@ -68,6 +68,9 @@ class User(AbstractUser):
     # because Django checks the session's auth hash against get_session_auth_hash().
     session_generation = models.PositiveIntegerField(default=0)
     job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    # Set for a password someone else chose (a new account, a reset): the person must choose
+    # their own before doing anything else.
+    must_change_password = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

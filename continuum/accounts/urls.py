@@ -15,6 +15,7 @@ urlpatterns = [
     path("keepalive/", views.keepalive, name="keepalive"),
     path("timed-out/", views.timed_out, name="timed_out"),
     path("", views.security, name="security"),
+    path("password/", views.change_password, name="password"),
     path("tokens/", views.api_tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.revoke_api_token, name="revoke_token"),
 ]

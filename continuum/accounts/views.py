@@ -9,7 +9,8 @@ from datetime import timedelta
 import django_otp
 import qrcode
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +31,7 @@ from continuum.accounts.sessions import is_verified, memberships_of
 from continuum.api import tokens
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
+from continuum.core.text import in_sentence
 from continuum.core.web import actor_required
 
 NEXT = "continuum_next"
@@ -231,7 +233,10 @@ def switch_agency(request: HttpRequest, actor: Actor) -> HttpResponse:
         messages.success(
             request,
             _("You are now acting for %(agency)s as %(role)s.")
-            % {"agency": membership.agency.name, "role": membership.get_role_display().lower()},
+            % {
+                "agency": membership.agency.name,
+                "role": in_sentence(membership.get_role_display()),
+            },
         )
     # Back to the start: the page they were on may belong to the other agency's work.
     return redirect("cases:my_work")
@@ -322,3 +327,22 @@ def revoke_api_token(request: HttpRequest, actor: Actor, token_id: int) -> HttpR
     tokens.revoke_token(actor=actor, token=token)
     messages.success(request, _('The token "%(name)s" no longer works.') % {"name": token.name})
     return redirect("accounts:tokens")
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required
+def change_password(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Choose a new password. Required after a one-time password; ends other sessions."""
+    form = PasswordChangeForm(actor.user, request.POST if request.method == "POST" else None)
+    for field in form.fields.values():
+        field.widget.attrs["class"] = "usa-input"
+    if request.method == "POST" and form.is_valid():
+        actions.change_password(user=actor.user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, actor.user)
+        messages.success(request, _("Your password is changed. Other devices are signed out."))
+        return redirect("cases:my_work")
+    return render(
+        request,
+        "accounts/password.html",
+        {"form": form, "nav": "account", "required": actor.user.must_change_password},
+    )

@@ -34,6 +34,10 @@ class AuditAction(models.TextChoices):
     MFA_ENROLLED = "account.mfa_enrolled", _("Set up two-step verification")
     RECOVERY_CODE_USED = "account.recovery_code_used", _("Used a recovery code")
     AGENCY_SWITCHED = "account.agency_switched", _("Switched agency")
+    PASSWORD_CHANGED = "account.password_changed", _("Changed password")
+    AGENCY_ADDED = "admin.agency_added", _("Added an agency")
+    STAFF_ADDED = "admin.staff_added", _("Added a staff member")
+    PASSWORD_RESET = "admin.password_reset", _("Reset a password")
     TOKEN_CREATED = "api.token_created", _("Created API token")
     TOKEN_REVOKED = "api.token_revoked", _("Revoked API token")
 

@@ -24,6 +24,7 @@ from continuum.cases.models import (
 )
 from continuum.cases.timeline import add_event
 from continuum.core.models import save_if_unchanged
+from continuum.core.text import in_sentence
 from continuum.survivors.models import Survivor
 
 # Letters and digits that cannot be misread for each other on the phone (no 0/O, 1/I/L).
@@ -135,7 +136,7 @@ def change_case_status(
     policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
     if status == case.status:
         raise CaseRuleBroken(
-            _("The case is already %(status)s.") % {"status": CaseStatus(status).label.lower()}
+            _("The case is already %(status)s.") % {"status": in_sentence(CaseStatus(status).label)}
         )
     if status == CaseStatus.CLOSED and not closure_reason:
         raise CaseRuleBroken(_("Say why the case is closing."))
@@ -222,7 +223,7 @@ def _add_member(
         case,
         EventKind.TEAM_MEMBER_ADDED,
         summary=_("%(who)s joined the care team as %(role)s")
-        % {"who": _member_label(member), "role": CareTeamRole(role).label.lower()},
+        % {"who": _member_label(member), "role": in_sentence(CareTeamRole(role).label)},
     )
     return member
 
@@ -270,7 +271,7 @@ def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> CareTeam
         case,
         EventKind.TEAM_MEMBER_REMOVED,
         summary=_("%(who)s left the care team (%(role)s)")
-        % {"who": _member_label(member), "role": member.get_role_display().lower()},
+        % {"who": _member_label(member), "role": in_sentence(member.get_role_display())},
     )
     return member
 

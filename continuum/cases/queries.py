@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,7 +131,10 @@ def my_cases(actor: Actor) -> QuerySet[Case]:
             case=OuterRef("pk"), removed_at__isnull=True, role=CareTeamRole.LEAD_CASE_MANAGER
         )
     )
-    return cases.annotate(has_lead_case_manager=has_lead).order_by("status", "-opened_on")
+    open_first = DbCase(When(status=CaseStatus.OPEN, then=Value(0)), default=Value(1))
+    return cases.annotate(has_lead_case_manager=has_lead, inactive=open_first).order_by(
+        "inactive", "-opened_on", "reference"
+    )
 
 
 def items_due(cases: list[Case]) -> list[WorkItem]:

@@ -33,3 +33,12 @@ def clean_text(text: str) -> str:
         or (unicodedata.category(ch) not in _DROPPED_CATEGORIES and ch not in _BIDI_CONTROLS)
     )
     return kept.strip()
+
+
+def in_sentence(label: object) -> str:
+    """A choice label inside a sentence: "Clinician" → "clinician", but "MDT coordinator"
+    stays as it is (an acronym keeps its capitals)."""
+    text = str(label)
+    if len(text) > 1 and text[:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]

@@ -36,12 +36,19 @@ def actor_required[**P](
             if not is_verified(request.user):
                 return redirect("accounts:verify")
             return render(request, "accounts/no_membership.html", status=403)
+        if actor.user.must_change_password and _url_name(request) != "accounts:password":
+            return redirect("accounts:password")
         try:
             return view(request, actor, *args, **kwargs)
         except policy.Forbidden as refusal:
             return forbidden(request, str(refusal))
 
     return wrapper
+
+
+def _url_name(request: HttpRequest) -> str:
+    match = request.resolver_match
+    return match.view_name if match else ""
 
 
 def forbidden(request: HttpRequest, reason: str) -> HttpResponse:
