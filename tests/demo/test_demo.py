@@ -7,7 +7,6 @@ end, so other test modules never see it; each test runs in a savepoint inside it
 from __future__ import annotations
 
 import re
-import time
 from io import StringIO
 
 import pytest
@@ -30,17 +29,13 @@ from continuum.survivors.queries import survivors_for
 
 pytestmark = pytest.mark.django_db
 
-LOAD_SECONDS_LIMIT = 10.0
-
 
 @pytest.fixture(scope="module", autouse=True)
 def demo_community(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        started = time.perf_counter()
         out = StringIO()
         call_command("demo", stdout=out)
-        elapsed = time.perf_counter() - started
-        yield {"output": out.getvalue(), "seconds": elapsed}
+        yield {"output": out.getvalue()}
         transaction.set_rollback(True)
 
 
@@ -71,8 +66,7 @@ def _actor(username: str, agency_type: str | None = None) -> Actor:
     return Actor(user=membership.user, membership=membership, via=Channel.CLI)
 
 
-def test_loads_the_whole_community_quickly(demo_community):
-    assert demo_community["seconds"] < LOAD_SECONDS_LIMIT
+def test_loads_the_whole_community(demo_community):
     assert Agency.objects.count() == len(community.AGENCIES) == 15
     assert {a.agency_type for a in Agency.objects.all()} == set(AgencyType.values)
     assert User.objects.count() == 30
@@ -246,3 +240,20 @@ def test_casey_sees_only_the_cases_they_are_on():
 def test_taylor_sees_cases_only_as_case_manager():
     assert survivors_for(_actor("taylor", AgencyType.COALITION)).count() == 0
     assert survivors_for(_actor("taylor", AgencyType.LEAD_AGENCY)).count() == 3
+
+
+def test_timelines_read_like_months_of_work(demo_community):
+    from django.utils import timezone
+
+    from continuum.cases.models import Case, CaseEvent, CaseStatus
+
+    today = timezone.localdate()
+    days = {event.at.date() for event in CaseEvent.objects.all()}
+    assert len(days) > 20  # not all on the day of the load
+    assert all(event.at <= timezone.now() for event in CaseEvent.objects.all())
+    for case in Case.objects.prefetch_related("events"):
+        opened = min(e.at for e in case.events.all()).astimezone(timezone.get_current_timezone())
+        assert opened.date() == case.opened_on
+    closed = Case.objects.filter(status=CaseStatus.CLOSED)
+    assert closed
+    assert all(case.closed_on < today for case in closed if case.opened_on < today)
