@@ -52,7 +52,8 @@ def test_add_agency_and_staff_then_first_sign_in(world: World) -> None:
     )
     temporary = _temporary(out)
     user = User.objects.get(username="lena")
-    assert user.must_change_password and user.check_password(temporary)
+    assert user.must_change_password
+    assert user.check_password(temporary)
     assert Membership.objects.filter(user=user, agency=agency, role="case_manager").exists()
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {AuditAction.AGENCY_ADDED, AuditAction.STAFF_ADDED} <= actions
@@ -65,7 +66,8 @@ def test_add_agency_and_staff_then_first_sign_in(world: World) -> None:
     device = TOTPDevice.objects.get(user=user)
     assert client.post(ENROLL, {"code": code_for(device)}).status_code == 302
     response = client.get(MY_WORK)
-    assert response.status_code == 302 and response["Location"] == "/accounts/password/"
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/password/"
     response = client.post(
         "/accounts/password/",
         {"old_password": temporary, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
@@ -73,7 +75,8 @@ def test_add_agency_and_staff_then_first_sign_in(world: World) -> None:
     assert response.status_code == 302
     assert client.get(MY_WORK).status_code == 200  # still signed in, now free to work
     user.refresh_from_db()
-    assert not user.must_change_password and user.check_password(NEW_PASSWORD)
+    assert not user.must_change_password
+    assert user.check_password(NEW_PASSWORD)
 
 
 @pytest.mark.parametrize(
@@ -104,7 +107,8 @@ def test_bad_command_input_is_refused(world: World, args: list[str], message: st
 def test_reset_gives_a_one_time_password(world: World) -> None:
     temporary = _temporary(_run("add_staff", "casey", "--reset"))
     casey = User.objects.get(username="casey")
-    assert casey.check_password(temporary) and casey.must_change_password
+    assert casey.check_password(temporary)
+    assert casey.must_change_password
     # The authenticator is kept: the one-time password alone does not sign anyone in.
     assert TOTPDevice.objects.filter(user=casey, confirmed=True).exists()
 
@@ -122,7 +126,7 @@ def test_reset_gives_a_one_time_password(world: World) -> None:
                 "new_password1": NEW_PASSWORD,
                 "new_password2": "different words 2026",
             },
-            "didn’t match",
+            "match",  # Django: "The two password fields didn’t match." # noqa: RUF003
         ),
         (
             {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"},
