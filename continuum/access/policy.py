@@ -7,7 +7,8 @@ The rules (README, "Who sees what"):
 - Other agencies on the care team: their supervisors and MDT coordinators see the case while
   the agency is on the team; their case managers, clinicians and mentors see it while they
   are named on it. (The privacy issue narrows this further to what a release covers.)
-- A person who created a survivor record sees it until a case is opened for it.
+- A survivor record with no case yet is seen by the person who created it, and by the
+  supervisors of the agency they created it for (so that someone can open the case).
 - Screeners, analysts, trainers and admins see no survivor records beyond the above.
 - Everyone else gets "not found" (404): a record you may not see does not exist for you.
 """
@@ -92,11 +93,15 @@ def scope_cases(actor: Actor, cases: QuerySet[Case]) -> QuerySet[Case]:
 
 def scope_survivors(actor: Actor, survivors: QuerySet[Survivor]) -> QuerySet[Survivor]:
     visible_case = Exists(Case.objects.filter(visible_cases_q(actor), survivor=OuterRef("pk")))
-    own_record_without_case = Q(created_by=actor.user, created_by_agency_id=actor.agency_id) & ~Q(
-        Exists(Case.objects.filter(survivor=OuterRef("pk")))
-    )
+    no_case_yet = ~Q(Exists(Case.objects.filter(survivor=OuterRef("pk"))))
+    if actor.role == Role.SUPERVISOR:
+        recorded_here = Q(created_by_agency_id=actor.agency_id) & no_case_yet
+        return survivors.filter(Q(visible_case) | recorded_here)
     if actor.role in CREATOR_ROLES:
-        return survivors.filter(Q(visible_case) | own_record_without_case)
+        recorded_by_me = (
+            Q(created_by=actor.user, created_by_agency_id=actor.agency_id) & no_case_yet
+        )
+        return survivors.filter(Q(visible_case) | recorded_by_me)
     return survivors.filter(visible_case)
 
 
@@ -141,18 +146,37 @@ def require_case_write(actor: Actor, case: Case, permission: Permission) -> None
         raise Forbidden(_("You are not on this case's care team."))
 
 
+def require_case_opening(actor: Actor, survivor: Survivor) -> None:
+    """A new episode of care may be opened by an agency that can see the survivor, unless
+    another agency leads care now: then that agency adds yours to its care team, or (the
+    continuity issue) transfers the case. Otherwise a care-team member could make itself a
+    lead and keep the record after being taken off the team."""
+    require(actor, Permission.OPEN_CASE)
+    led_elsewhere = survivor.cases.exclude(status="closed").exclude(lead_agency_id=actor.agency_id)
+    if led_elsewhere.exists():
+        raise Forbidden(
+            _(
+                "Another agency leads this person's care now. Ask them to add your agency "
+                "to the care team."
+            )
+        )
+
+
 def require_survivor_write(actor: Actor, survivor: Survivor) -> None:
-    """Details are changed by whoever may change one of the survivor's cases, or by the
-    record's creator while no case exists yet."""
+    """Details are changed by the team of the agency leading care now (or, when every case is
+    closed, the team of any case), or while no case exists by whoever created the record and
+    their agency's supervisors."""
     require(actor, Permission.EDIT_SURVIVOR)
-    cases = list(survivor.cases.all())
-    if not cases:
-        if survivor.created_by_id == actor.user.pk and (
-            survivor.created_by_agency_id == actor.agency_id
+    all_cases = list(survivor.cases.all())
+    if not all_cases:
+        same_agency = survivor.created_by_agency_id == actor.agency_id
+        if same_agency and (
+            survivor.created_by_id == actor.user.pk or actor.role == Role.SUPERVISOR
         ):
             return
         raise Forbidden()
-    for case in cases:
+    current = [case for case in all_cases if case.status != "closed"]
+    for case in current or all_cases:
         try:
             require_case_write(actor, case, Permission.EDIT_CASE)
         except Forbidden:
@@ -162,7 +186,11 @@ def require_survivor_write(actor: Actor, survivor: Survivor) -> None:
 
 
 def require_access_log(actor: Actor, survivor: Survivor) -> None:
-    """A survivor's access log is for the supervisor of an agency leading one of their cases."""
+    """A survivor's access log is for the supervisor of the agency leading care now (or that
+    led it last, when every case is closed)."""
     require(actor, Permission.VIEW_ACCESS_LOG)
-    if not survivor.cases.filter(lead_agency_id=actor.agency_id).exists():
+    current = {c.lead_agency_id for c in survivor.cases.exclude(status="closed")}
+    latest = survivor.cases.order_by("-opened_on", "-created_at").first()
+    leading = current or ({latest.lead_agency_id} if latest else set())
+    if actor.agency_id not in leading:
         raise Forbidden(_("Only the lead agency's supervisor can see who opened this record."))

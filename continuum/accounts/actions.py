@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -40,12 +41,20 @@ def confirm_totp_device(*, user: User, device: TOTPDevice) -> list[str]:
     return codes
 
 
+def verify_authenticator_code(*, user: User, code: str) -> bool:
+    """A current code from the user's confirmed authenticator (not a recovery code); throttled
+    by django-otp like the sign-in step."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return bool(device and code.isdigit() and device.verify_token(code))
+
+
 @transaction.atomic
 def replace_recovery_codes(*, user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    record(None, AuditAction.RECOVERY_CODES_REPLACED, user=user)
     return codes
 
 
@@ -75,8 +84,14 @@ def switch_agency(*, request: HttpRequest, actor: Actor, membership_id: int) -> 
 
 @transaction.atomic
 def sign_out_everywhere(*, user: User) -> None:
-    """End every session of this user, on every device: each one's auth hash stops matching."""
+    """End every session of this user, on every device (each one's auth hash stops
+    matching), and revoke their API tokens: a lost laptop may hold both."""
+    from continuum.api.models import ApiToken
+
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    ApiToken.objects.filter(membership__user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     record(None, AuditAction.SIGNED_OUT_EVERYWHERE, user=user)
 
 

@@ -25,7 +25,7 @@ from qrcode.image.svg import SvgPathFillImage
 
 from continuum.access.actor import Actor
 from continuum.accounts import actions
-from continuum.accounts.forms import CodeForm, SignInForm, SwitchAgencyForm, TokenForm
+from continuum.accounts.forms import CodeForm, SignInForm, StepUpForm, SwitchAgencyForm, TokenForm
 from continuum.accounts.models import User
 from continuum.accounts.sessions import is_verified, memberships_of
 from continuum.api import tokens
@@ -212,6 +212,10 @@ def recovery_codes(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_POST
 @actor_required
 def new_recovery_codes(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = StepUpForm(request.POST, user=actor.user)
+    if not form.is_valid():
+        messages.error(request, form.errors["code"][0])
+        return redirect("accounts:security")
     request.session["continuum_new_recovery_codes"] = actions.replace_recovery_codes(
         user=actor.user
     )
@@ -297,7 +301,7 @@ def security(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @actor_required
 def api_tokens(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = TokenForm(request.POST if request.method == "POST" else None)
+    form = TokenForm(request.POST if request.method == "POST" else None, user=actor.user)
     new_token = None
     if request.method == "POST" and form.is_valid():
         expires = timezone.now() + timedelta(days=form.cleaned_data["expires_in_days"])
@@ -310,7 +314,7 @@ def api_tokens(request: HttpRequest, actor: Actor) -> HttpResponse:
             # does not.
             form.add_error("name", str(problem))
         else:
-            form = TokenForm()
+            form = TokenForm(user=actor.user)
     return render(
         request,
         "accounts/tokens.html",

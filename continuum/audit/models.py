@@ -33,6 +33,7 @@ class AuditAction(models.TextChoices):
     TIMED_OUT = "account.timed_out", _("Signed out after inactivity")
     MFA_ENROLLED = "account.mfa_enrolled", _("Set up two-step verification")
     RECOVERY_CODE_USED = "account.recovery_code_used", _("Used a recovery code")
+    RECOVERY_CODES_REPLACED = "account.recovery_codes_replaced", _("Made new recovery codes")
     AGENCY_SWITCHED = "account.agency_switched", _("Switched agency")
     PASSWORD_CHANGED = "account.password_changed", _("Changed password")
     AGENCY_ADDED = "admin.agency_added", _("Added an agency")

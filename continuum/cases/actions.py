@@ -49,7 +49,10 @@ def open_case(
     case manager, so it appears in their work at once. A survivor has at most one open case
     per lead agency; a closed one is reopened instead.
     """
-    policy.require(actor, policy.Permission.OPEN_CASE)
+    # Lock the person's row: two people opening a case at once queue here, and the second
+    # sees the first one's case (the unique constraint is the last line of defence).
+    Survivor.objects.select_for_update().filter(pk=survivor.pk).first()
+    policy.require_case_opening(actor, survivor)
     if (
         survivor.cases.filter(lead_agency_id=actor.agency_id)
         .exclude(status=CaseStatus.CLOSED)
@@ -191,6 +194,7 @@ def add_care_team_member(
     release check for agencies other than the lead.
     """
     policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
+    _lock(case)
     if not agency.is_active:
         raise CaseRuleBroken(_("That agency is no longer active."))
     if (
@@ -237,6 +241,7 @@ def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> CareTeam
     """
     case = member.case
     policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
+    _lock(case)
     if member.removed_at is not None:
         raise CaseRuleBroken(_("They have already left the care team."))
     if (
@@ -274,6 +279,13 @@ def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> CareTeam
         % {"who": _member_label(member), "role": in_sentence(member.get_role_display())},
     )
     return member
+
+
+def _lock(case: Case) -> None:
+    """Serialise changes to one case's care team (PostgreSQL row lock; SQLite's write
+    transactions are serial already), so two requests cannot both add the same member or
+    both remove the last lead case manager."""
+    Case.objects.select_for_update().filter(pk=case.pk).first()
 
 
 def _member_label(member: CareTeamMember) -> str:

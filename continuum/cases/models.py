@@ -54,6 +54,14 @@ class Case(Versioned):
     class Meta:
         ordering = ["-opened_on", "reference"]
         indexes = [models.Index(fields=["lead_agency", "status"])]
+        constraints = [
+            # One episode of care at a time per survivor and lead agency.
+            models.UniqueConstraint(
+                fields=["survivor", "lead_agency"],
+                condition=~models.Q(status="closed"),
+                name="case_one_active_per_survivor_and_lead",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -39,11 +39,11 @@ def case_for(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Case:
             )
         raise policy.NotFound()
     if audit_read:
-        _record_read(actor, case, "case")
+        record_case_read(actor, case, "case")
     return case
 
 
-def _record_read(actor: Actor, case: Case, part: str) -> None:
+def record_case_read(actor: Actor, case: Case, part: str) -> None:
     record(
         actor,
         AuditAction.CASE_VIEWED,
@@ -82,7 +82,7 @@ def case_with_team(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Ca
     """The case with its current and past care team (2 queries)."""
     case = case_for(actor, case_id, audit_read=False)
     if audit_read:
-        _record_read(actor, case, "care_team")
+        record_case_read(actor, case, "care_team")
     team = list(
         CareTeamMember.objects.filter(case=case)
         .select_related("agency", "user")
@@ -101,7 +101,7 @@ def timeline_of(actor: Actor, case_id: UUID | str) -> tuple[Case, list[CaseEvent
         .select_related("by_user", "by_agency")
         .order_by("-at", "-pk")[:TIMELINE_LIMIT]
     )
-    _record_read(actor, case, "timeline")
+    record_case_read(actor, case, "timeline")
     return case, events
 
 

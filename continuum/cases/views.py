@@ -50,8 +50,8 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @actor_required
 def open_for_survivor(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
-    survivor = survivor_for(actor, survivor_id, audit_read=False)
-    policy.require(actor, policy.Permission.OPEN_CASE)
+    survivor = survivor_for(actor, survivor_id, audit_read=request.method == "GET")
+    policy.require_case_opening(actor, survivor)
     form = OpenCaseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,7 +135,9 @@ def change_status(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResp
 @actor_required
 def care_team(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
     """Who works on this case: add an agency or a named person, or take someone off."""
-    case = queries.case_with_team(actor, case_id, audit_read=request.method == "GET")
+    # A POST that fails validation shows the team again, so it is a read too; a POST that
+    # succeeds redirects and its action writes the entry.
+    case = queries.case_with_team(actor, case_id, audit_read=False)
     can_manage = _may_manage(actor, case)
     form = CareTeamMemberForm(posted(request))
     status = 200
@@ -158,6 +160,7 @@ def care_team(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse
                 return redirect("cases:care_team", case_id=case.pk)
         else:
             status = 422
+    queries.record_case_read(actor, case, "care_team")
     return render(
         request,
         "cases/care_team.html",

@@ -112,7 +112,9 @@ def update_survivor(
         obj=survivor,
         detail={"fields": changed},
     )
-    for case in survivor.cases.all():
+    # Only on the cases the actor's agency leads: a line on another agency's timeline would
+    # tell that agency who else serves this person.
+    for case in survivor.cases.filter(lead_agency_id=actor.agency_id):
         add_event(
             actor,
             case,

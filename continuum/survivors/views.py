@@ -104,10 +104,9 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
             "age": survivor.age_on(timezone.localdate()),
             "can_edit": _allowed(policy.require_survivor_write, actor, survivor),
             # Hidden while the agency already leads an open or inactive case: it would be refused.
-            "can_open_case": policy.can(actor, policy.Permission.OPEN_CASE)
-            and not any(
-                c.lead_agency_id == actor.agency_id and c.status != "closed" for c in cases
-            ),
+            # Hidden while an agency leads an open or inactive case: it would be refused.
+            "can_open_case": not any(c.status != "closed" for c in cases)
+            and _allowed(policy.require_case_opening, actor, survivor),
             "can_see_access_log": leads and policy.can(actor, policy.Permission.VIEW_ACCESS_LOG),
             "actor_leads": leads,
             "nav": "survivors",
@@ -140,7 +139,8 @@ def edit(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
                 )
             except EditConflict as conflict:
                 form.add_error(None, str(conflict))
-                survivor.refresh_from_db()
+                # The conflict page shows what is saved now: that is a read, and audited.
+                survivor = queries.survivor_for(actor, survivor.pk)
                 return render(
                     request,
                     "survivors/edit.html",

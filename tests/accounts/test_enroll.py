@@ -24,6 +24,7 @@ from tests.accounts.helpers import (
     post_password,
     recovery_codes_of,
     session_user_id,
+    unthrottle,
     wrong_code_for,
 )
 from tests.personas import World
@@ -180,7 +181,12 @@ def test_new_recovery_codes_replace_the_old(client: Client, world: World) -> Non
     old = actions.replace_recovery_codes(user=casey)
     client = world.client_for("casey")
     assert client.get("/accounts/recovery-codes/new/").status_code == 405
-    response = client.post("/accounts/recovery-codes/new/")
+    refused = client.post("/accounts/recovery-codes/new/", {"code": "000000"})
+    assert refused["Location"] == "/accounts/"
+    assert set(recovery_codes_of(casey)) == set(old)
+    device = TOTPDevice.objects.get(user=casey, confirmed=True)
+    unthrottle(casey)
+    response = client.post("/accounts/recovery-codes/new/", {"code": code_for(device)})
     assert response["Location"] == RECOVERY_CODES
     html = client.get(RECOVERY_CODES).content.decode()
     new = recovery_codes_of(casey)

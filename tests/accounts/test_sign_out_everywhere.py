@@ -69,3 +69,14 @@ def test_needs_csrf(world: World) -> None:
     assert strict.post(LOGOUT_EVERYWHERE).status_code == 403
     assert strict.get(MY_WORK).status_code == 200
     assert User.objects.get(pk=world.users["casey"].pk).session_generation == 0
+
+
+def test_it_also_revokes_api_tokens(world: World) -> None:
+    """Found in review: a token outlived "sign out everywhere"; a lost laptop may hold both."""
+    from continuum.api.tokens import actor_for_token, create_token
+
+    _token, plain = create_token(actor=world.actor("casey"), name="laptop script")
+    assert actor_for_token(plain) is not None
+    client = world.client_for("casey")
+    assert client.post("/accounts/logout-everywhere/").status_code == 302
+    assert actor_for_token(plain) is None

@@ -10,12 +10,20 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from continuum.accounts.models import Membership, Role
+from continuum.accounts.models import Membership, Role, User
 from continuum.api.models import ApiToken
 from continuum.api.tokens import actor_for_token, create_token
 from continuum.audit.models import AuditAction, AuditEntry
-from tests.accounts.helpers import LOGIN, TOKENS, VERIFY, post_password
+from tests.accounts.helpers import (
+    LOGIN,
+    TOKENS,
+    VERIFY,
+    code_for,
+    post_password,
+    unthrottle,
+)
 from tests.personas import World
 
 pytestmark = pytest.mark.django_db
@@ -31,12 +39,30 @@ def casey(world: World) -> Client:
 def make(
     client: Client, name: str = "monthly DCF report script", expires_in_days: str = "90"
 ) -> tuple[str, str]:
-    response = client.post(TOKENS, {"name": name, "expires_in_days": expires_in_days})
+    response = client.post(
+        TOKENS, {"name": name, "expires_in_days": expires_in_days, "code": current_code(client)}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     match = NEW_TOKEN.search(html)
     assert match, "the new token is not on the page"
     return match.group(1), html
+
+
+def current_code(client: Client) -> str:
+    """The code the signed-in person's authenticator app shows now."""
+    user_id = client.session["_auth_user_id"]
+    return code_for(TOTPDevice.objects.get(user_id=user_id, confirmed=True))
+
+
+def test_a_token_needs_a_fresh_code(casey: Client) -> None:
+    """A stolen session alone must not be able to mint a year of API access."""
+    for code in ("", "000000", "abcdef", "1" * 8):
+        response = casey.post(TOKENS, {"name": "script", "expires_in_days": "30", "code": code})
+        assert response.status_code == 200
+        assert "new-token" not in response.content.decode()
+        unthrottle(User.objects.get(username="casey"))
+    assert not ApiToken.objects.exists()
 
 
 def revoke_url(token: ApiToken) -> str:

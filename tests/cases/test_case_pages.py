@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from continuum.accounts.models import Role
+from continuum.cases.actions import add_care_team_member
 from continuum.cases.models import CareTeamMember, Case, CaseStatus
 from continuum.survivors.actions import SurvivorDetails, create_survivor
 from tests.personas import World
@@ -97,13 +99,58 @@ def test_a_second_open_case_for_the_same_agency_is_refused(world: World) -> None
     assert Case.objects.filter(survivor=world.survivor).count() == 1
 
 
-def test_open_case_for_a_recorded_person(world: World) -> None:
+def test_a_screened_person_is_handed_to_a_case_by_the_agency_supervisor(world: World) -> None:
     jordan = world.actor("jordan")
     person = create_survivor(actor=jordan, details=SurvivorDetails(preferred_name="Kai"))
-    # Casey cannot see a screener's record before a case exists...
+    # Casey (not the creator) cannot see a screener's record before a case exists...
     assert world.client_for("casey").get(f"/survivors/{person.pk}/").status_code == 404
-    # ...and Sam, who can open cases, neither: the screener hands over through a case.
-    assert world.client_for("sam").get(f"/survivors/{person.pk}/cases/new/").status_code == 404
+    # ...the screener's own supervisor can, and opens the case,
+    sam = world.client_for("sam")
+    assert sam.post(f"/survivors/{person.pk}/cases/new/", {}).status_code == 302
+    case = Case.objects.get(survivor=person)
+    assert case.lead_agency == world.agencies["lead"]
+    # and the screener no longer sees it: it belongs to the case's team now.
+    assert world.client_for("jordan").get(f"/survivors/{person.pk}/").status_code == 404
+
+
+def test_a_care_team_agency_cannot_make_itself_lead(world: World) -> None:
+    """Found in review: a partner on the team opened its own case, then kept the record
+    after being removed from the team. Now refused while another agency leads care."""
+    from tests.personas import make_user
+
+    pat, membership = make_user("pat", world.agencies["partner"], Role.CASE_MANAGER)
+    world.users["pat"], world.memberships["pat"] = pat, membership
+    add_care_team_member(
+        actor=world.actor("casey"),
+        case=world.case,
+        agency=world.agencies["partner"],
+        user=pat,
+        role="case_manager",
+    )
+    client = world.client_for("pat")
+    response = client.post(f"/survivors/{world.survivor.pk}/cases/new/", {})
+    assert response.status_code == 403
+    assert "Another agency leads" in response.content.decode()
+    assert Case.objects.filter(survivor=world.survivor).count() == 1
+    assert client.get(f"/survivors/{world.survivor.pk}/edit/").status_code == 403
+    assert "Open a case" not in client.get(f"/survivors/{world.survivor.pk}/").content.decode()
+
+
+def test_a_new_episode_after_every_case_closed(world: World) -> None:
+    """Survivors leave services and come back: when every case is closed, an agency that
+    can see the record may open a new one."""
+    from continuum.cases.actions import change_case_status
+
+    change_case_status(
+        actor=world.actor("casey"),
+        case=world.case,
+        status=CaseStatus.CLOSED,
+        closure_reason="moved",
+        expected_version=world.case.version,
+    )
+    response = world.client_for("sam").post(f"/survivors/{world.survivor.pk}/cases/new/", {})
+    assert response.status_code == 302
+    assert Case.objects.filter(survivor=world.survivor).count() == 2
 
 
 def test_care_team_add_and_remove(world: World) -> None:
