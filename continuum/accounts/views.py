@@ -214,7 +214,7 @@ def recovery_codes(request: HttpRequest, actor: Actor) -> HttpResponse:
 def new_recovery_codes(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = StepUpForm(request.POST, user=actor.user)
     if not form.is_valid():
-        messages.error(request, form.errors["code"][0])
+        messages.error(request, str(form.errors["code"][0]))
         return redirect("accounts:security")
     request.session["continuum_new_recovery_codes"] = actions.replace_recovery_codes(
         user=actor.user

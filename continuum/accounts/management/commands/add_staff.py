@@ -68,7 +68,7 @@ class Command(BaseCommand):
     def _check_new(self, username: str, email: str) -> None:
         field = User._meta.get_field("username")
         try:
-            field.clean(username, None)  # type: ignore[union-attr]
+            field.clean(username, None)
         except ValidationError as error:
             raise CommandError(f"Username {username!r}: {' '.join(error.messages)}") from None
         if User.objects.filter(username=username).exists():
