@@ -62,7 +62,9 @@ def record(
 
 def _locked_head() -> AuditChainHead:
     # select_for_update serialises appends on PostgreSQL; SQLite's IMMEDIATE transactions
-    # already let one writer in at a time.
+    # already let one writer in at a time. One chain means one append at a time: ample for a
+    # state network (thousands of staff). Past that, keep one chain per agency (a head row
+    # each) and verify them side by side; the entry format does not change.
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         head, _ = AuditChainHead.objects.get_or_create(pk=1)

@@ -131,3 +131,73 @@ def test_a_rewritten_entry_with_a_recomputed_plain_hash_is_still_caught(world: W
         )
     with pytest.raises(CommandError, match=rf"entry #{victim.sequence}\b"):
         call_command("audit", "verify")
+
+
+def test_the_head_cannot_be_blanked_to_hide_a_cut(world: World) -> None:
+    """Found in review: cutting the newest entries and blanking the head used to pass."""
+    from continuum.audit.models import AuditChainHead
+
+    last = AuditEntry.objects.order_by("-sequence").first()
+    assert last is not None
+    _drop_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [last.pk])
+    AuditChainHead.objects.filter(pk=1).update(sequence=last.sequence - 1, entry_hash="")
+    with pytest.raises(CommandError, match=r"chain head says"):
+        call_command("audit", "verify")
+
+
+def test_a_missing_head_is_noticed(world: World) -> None:
+    from continuum.audit.models import AuditChainHead
+
+    AuditChainHead.objects.all().delete()
+    with pytest.raises(CommandError, match="chain head is missing"):
+        call_command("audit", "verify")
+
+
+def test_checkpoints_catch_a_log_emptied_or_cut_with_its_head(world: World, tmp_path) -> None:
+    """Everything inside the database can be rewound together; a checkpoint kept elsewhere
+    cannot."""
+    from io import StringIO
+
+    from continuum.audit.models import AuditChainHead
+
+    saved = tmp_path / "audit-checkpoints.txt"
+    out = StringIO()
+    call_command("audit", "verify", "--checkpoints", str(saved), stdout=out)
+    assert "saved today's head" in out.getvalue()
+    head = AuditChainHead.objects.get(pk=1)
+    assert saved.read_text().split() == [str(head.sequence), head.entry_hash]
+    # A good run against the file passes and appends again.
+    call_command("audit", "verify", "--checkpoints", str(saved), stdout=StringIO())
+    assert len(saved.read_text().splitlines()) == 2
+    # Someone with the database removes every entry and resets the head to "new".
+    _drop_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry")
+    AuditChainHead.objects.filter(pk=1).update(sequence=0, entry_hash="")
+    call_command("audit", "verify", stdout=StringIO())  # alone, it looks like a new log
+    with pytest.raises(CommandError, match="cut off the end"):
+        call_command("audit", "verify", "--checkpoints", str(saved), stdout=StringIO())
+
+
+def test_a_checkpoint_that_differs_is_named(world: World, tmp_path) -> None:
+    saved = tmp_path / "checkpoints.txt"
+    saved.write_text(f"2 {'f' * 64}\n")
+    with pytest.raises(CommandError, match=r"entry #2: it differs from the checkpoint"):
+        call_command("audit", "verify", "--checkpoints", str(saved))
+    saved.write_text("not a checkpoint\n")
+    with pytest.raises(CommandError, match="not a checkpoint file"):
+        call_command("audit", "verify", "--checkpoints", str(saved))
+
+
+def test_there_is_no_switch_around_the_triggers(world: World) -> None:
+    """Found in review: a session setting (PostgreSQL) or a connection function (SQLite) used
+    to let writes through. The triggers now have no exception."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET continuum.audit_maintenance = 'on'")
+        else:
+            connection.connection.create_function("continuum_audit_maintenance", 0, lambda: 1)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry")
