@@ -45,7 +45,7 @@ def verify_authenticator_code(*, user: User, code: str) -> bool:
     """A current code from the user's confirmed authenticator (not a recovery code); throttled
     by django-otp like the sign-in step."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    return bool(device and code.isdigit() and device.verify_token(code))
+    return bool(device and code.isdecimal() and code.isascii() and device.verify_token(code))
 
 
 @transaction.atomic

@@ -35,6 +35,14 @@ class CaseRuleBroken(Exception):
     """The change would break a rule of the case's life cycle; the message says which."""
 
 
+def _check_report_date(survivor: Survivor, report_received_on: date | None) -> None:
+    born = survivor.date_of_birth
+    if report_received_on and born and report_received_on < born:
+        raise CaseRuleBroken(
+            _("The abuse report intake date is before their date of birth. Check both dates.")
+        )
+
+
 @transaction.atomic
 def open_case(
     *,
@@ -53,6 +61,7 @@ def open_case(
     # sees the first one's case (the unique constraint is the last line of defence).
     Survivor.objects.select_for_update().filter(pk=survivor.pk).first()
     policy.require_case_opening(actor, survivor)
+    _check_report_date(survivor, report_received_on)
     if (
         survivor.cases.filter(lead_agency_id=actor.agency_id)
         .exclude(status=CaseStatus.CLOSED)
@@ -98,6 +107,7 @@ def update_case(
     policy.require_case_write(actor, case, policy.Permission.EDIT_CASE)
     if report_received_on == case.report_received_on:
         return case
+    _check_report_date(case.survivor, report_received_on)
     before = case.report_received_on
     save_if_unchanged(
         case,
@@ -202,6 +212,13 @@ def add_care_team_member(
         and not Membership.objects.filter(user=user, agency=agency, is_active=True).exists()
     ):
         raise CaseRuleBroken(_("That person does not work for that agency."))
+    if role == CareTeamRole.LEAD_CASE_MANAGER and (
+        user is None or agency.pk != case.lead_agency_id
+    ):
+        raise CaseRuleBroken(
+            _("The lead case manager is a named person in the lead agency, %(agency)s.")
+            % {"agency": case.lead_agency.name}
+        )
     active = case.care_team.filter(removed_at__isnull=True, agency=agency, role=role)
     if active.filter(user=user).exists():
         raise CaseRuleBroken(_("They are already on the care team in that role."))

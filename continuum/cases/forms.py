@@ -32,12 +32,18 @@ class CaseStatusForm(forms.Form):
         widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
     )
     closure_reason = forms.ChoiceField(
-        label=_("If closing, why?"),
+        label=_("Reason for closing"),
+        help_text=_("Needed when you close the case."),
         required=False,
         choices=[("", _("— choose —")), *ClosureReason.choices],
         widget=forms.Select(attrs={"class": "usa-select"}),
     )
     version = VersionField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["closure_reason"].conditional = True  # type: ignore[attr-defined]
+        self.fields["status"].error_messages["required"] = _("Choose the new status.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -63,21 +69,25 @@ class CareTeamMemberForm(forms.Form):
     )
     role = forms.ChoiceField(
         label=_("Role on this case"),
-        choices=CareTeamRole.choices,
+        # Nothing chosen for them: a default here once made whole agencies "lead case manager".
+        choices=[("", _("— choose —")), *CareTeamRole.choices],
         widget=forms.Select(attrs={"class": "usa-select"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agency_id = self.data.get("agency") if self.is_bound else None
-        if agency_id and str(agency_id).isdigit():
+        if agency_id and str(agency_id).isdecimal() and len(str(agency_id)) < 12:
             self.fields["user"].queryset = people_in(int(agency_id))  # type: ignore[attr-defined]
 
 
 def people_in(agency_id: int) -> Any:
     return (
         User.objects.filter(
-            memberships__agency_id=agency_id, memberships__is_active=True, is_active=True
+            memberships__agency_id=agency_id,
+            memberships__is_active=True,
+            memberships__agency__is_active=True,
+            is_active=True,
         )
         .distinct()
         .order_by("last_name", "first_name")

@@ -96,8 +96,11 @@ def edit(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
                 {"form": form, "case": case, "nav": "survivors"},
                 status=409,
             )
-        messages.success(request, _("Saved."))
-        return redirect("survivors:detail", survivor_id=case.survivor_id)
+        except actions.CaseRuleBroken as problem:
+            form.add_error("report_received_on", str(problem))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("survivors:detail", survivor_id=case.survivor_id)
     return render(request, "cases/edit.html", {"form": form, "case": case, "nav": "survivors"})
 
 
@@ -189,7 +192,9 @@ def people(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
     case = queries.case_for(actor, case_id, audit_read=False)
     policy.require_case_write(actor, case, policy.Permission.MANAGE_CARE_TEAM)
     agency_id = request.GET.get("agency", "")
-    users = list(people_in(int(agency_id))) if agency_id.isdigit() else []
+    # isdecimal: "²".isdigit() is true and int("²") fails.
+    valid = agency_id.isdecimal() and len(agency_id) < 12
+    users = list(people_in(int(agency_id))) if valid else []
     return render(request, "cases/_people_options.html", {"users": users})
 
 

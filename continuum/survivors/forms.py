@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from continuum.core.forms import PastDateField, TextField, VersionField, YesNoUnknownField
@@ -101,15 +103,26 @@ class SurvivorForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not any(
-            data.get(f) for f in ("preferred_name", "legal_given_name", "legal_family_name")
-        ):
+        names = ("preferred_name", "legal_given_name", "legal_family_name")
+        # A name refused for its length has its own message; do not add "give a name" too.
+        if not any(data.get(f) for f in names) and not any(f in self.errors for f in names):
             raise forms.ValidationError(
                 _("Give at least one name: the name they use, or a legal name.")
+            )
+        if data.get("date_of_birth") and data.get("estimated_age") is not None:
+            self.add_error(
+                "estimated_age",
+                _("Give a date of birth or an estimated age, not both."),
             )
         if data.get("primary_language") == Language.OTHER and not data.get("other_language"):
             self.add_error("other_language", _("Say which language."))
         return data
+
+    def clean_date_of_birth(self) -> date | None:
+        born: date | None = self.cleaned_data["date_of_birth"]
+        if born and born < timezone.localdate() - timedelta(days=100 * 366):
+            raise forms.ValidationError(_("Check the year: that would make them over 100."))
+        return born
 
     def details(self) -> SurvivorDetails:
         data = self.cleaned_data
@@ -140,6 +153,25 @@ class SurvivorForm(forms.Form):
 
 
 class NewSurvivorForm(SurvivorForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["report_received_on"].conditional = True  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        report_on = data.get("report_received_on")
+        if report_on and not data.get("open_case"):
+            self.add_error(
+                "report_received_on",
+                _('Tick "Open a case" to record the intake date with the case, or clear it.'),
+            )
+        born = data.get("date_of_birth")
+        if report_on and born and report_on < born:
+            self.add_error(
+                "report_received_on", _("The intake date is before their date of birth.")
+            )
+        return data
+
     open_case = forms.BooleanField(
         label=_("Open a case for this person now, led by my agency"),
         required=False,

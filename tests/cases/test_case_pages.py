@@ -45,7 +45,7 @@ def test_close_then_reopen(world: World) -> None:
         ({"status": "closed", "closure_reason": "bored"}, "Select a valid choice", 200),
         ({"status": "open"}, "already open", 422),
         ({"status": "archived"}, "Select a valid choice", 200),
-        ({}, "This field is required", 200),
+        ({}, "Choose the new status", 200),
         ({"status": "inactive", "version": "0"}, "Ensure this value is greater", 200),
         ({"status": "inactive", "version": "7"}, "Someone else changed", 409),
     ],
@@ -214,3 +214,34 @@ def test_dashboard_lists_cases_and_items_due(world: World) -> None:
     html = world.client_for("casey").get("/cases/").content.decode()
     assert world.case.reference in html
     assert "MDT staffing due" in html
+
+
+def test_the_role_is_never_chosen_for_you(world: World) -> None:
+    """Found by a tester: the role used to default to "Lead case manager"."""
+    html = world.client_for("casey").get(f"/cases/{world.case.pk}/team/").content.decode()
+    assert '<option value="" selected>' in html or '<option value="">— choose —' in html
+    response = world.client_for("casey").post(
+        f"/cases/{world.case.pk}/team/", {"agency": world.agencies["other"].pk}
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("with_user", [False, True])
+def test_only_a_named_person_in_the_lead_agency_can_be_lead_case_manager(
+    world: World, with_user: bool
+) -> None:
+    data = {"agency": world.agencies["partner"].pk, "role": "lead_case_manager"}
+    if with_user:
+        data["user"] = world.users["drew"].pk
+    response = world.client_for("casey").post(f"/cases/{world.case.pk}/team/", data)
+    assert response.status_code == 422
+    assert "named person in the lead agency" in response.content.decode()
+
+
+def test_intake_date_before_birth_is_refused(world: World) -> None:
+    response = world.client_for("casey").post(
+        f"/cases/{world.case.pk}/edit/",
+        {"report_received_on": "2009-01-01", "version": str(world.case.version)},
+    )
+    assert response.status_code == 200
+    assert "before their date of birth" in response.content.decode()

@@ -179,3 +179,27 @@ def test_garbage_in_search_is_harmless(world: World) -> None:
         {"born_on": "2999-01-01"},
     ):
         assert client.post("/survivors/", params).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_form(report_received_on="2026-01-01"), "Tick &quot;Open a case&quot;"),
+        (_form(date_of_birth="2010-01-01", estimated_age="15"), "not both"),
+        (_form(date_of_birth="1901-01-01"), "over 100"),
+        (
+            _form(open_case="on", date_of_birth="2012-05-05", report_received_on="2011-01-01"),
+            "before their date of birth",
+        ),
+        (_form(preferred_name="n" * 5000), "at most 100 characters"),
+    ],
+)
+def test_implausible_input_found_by_a_tester(
+    world: World, data: dict[str, str], message: str
+) -> None:
+    before = Survivor.objects.count()
+    response = world.client_for("casey").post("/survivors/new/", data)
+    html = response.content.decode()
+    assert message in html
+    assert "Give at least one name" not in html
+    assert Survivor.objects.count() == before
