@@ -41,7 +41,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("get", "/api/v1/me"): Expect({}, 200),
     ("get", "/api/v1/dashboard"): Expect({}, 200),
     ("get", "/api/v1/cases"): Expect({}, 200),
-    ("get", "/api/v1/survivors"): Expect({"avery": 403}, 200),
+    ("post", "/api/v1/survivors/search"): Expect({"avery": 403}, 200, lambda w: {"q": "ana"}),
     ("post", "/api/v1/survivors"): Expect(CREATORS, 403, lambda w: {"preferred_name": "Kai"}),
     ("get", "/api/v1/survivors/{survivor_id}"): Expect(ON_CASE, 404),
     ("patch", "/api/v1/survivors/{survivor_id}"): Expect(

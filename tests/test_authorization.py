@@ -87,6 +87,8 @@ EXPECTED: dict[str, Expect] = {
     "survivors:detail": Expect("get", ON_CASE, 404, _survivor),
     "survivors:edit": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
     "survivors:access_log": Expect("get", {"sam": 200, "casey": 403, "drew": 403}, 404, _survivor),
+    # The world's survivor has a case: nobody hands it over any more (see tests/survivors).
+    "survivors:hand_over": Expect("post", {"casey": 403, "sam": 403, "drew": 403}, 404, _survivor),
     "survivors:open_case": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
 }
 

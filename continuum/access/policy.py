@@ -7,8 +7,9 @@ The rules (README, "Who sees what"):
 - Other agencies on the care team: their supervisors and MDT coordinators see the case while
   the agency is on the team; their case managers, clinicians and mentors see it while they
   are named on it. (The privacy issue narrows this further to what a release covers.)
-- A survivor record with no case yet is seen by the person who created it, and by the
-  supervisors of the agency they created it for (so that someone can open the case).
+- A survivor record with no case yet is seen by the person who created it, by the
+  supervisors of the agency they created it for, and by the supervisors and case managers of
+  the agency it was handed over to (so that someone can open the case).
 - Screeners, analysts, trainers and admins see no survivor records beyond the above.
 - Everyone else gets "not found" (404): a record you may not see does not exist for you.
 """
@@ -94,9 +95,15 @@ def scope_cases(actor: Actor, cases: QuerySet[Case]) -> QuerySet[Case]:
 def scope_survivors(actor: Actor, survivors: QuerySet[Survivor]) -> QuerySet[Survivor]:
     visible_case = Exists(Case.objects.filter(visible_cases_q(actor), survivor=OuterRef("pk")))
     no_case_yet = ~Q(Exists(Case.objects.filter(survivor=OuterRef("pk"))))
+    handed_here = Q(handed_to_agency_id=actor.agency_id) & no_case_yet
     if actor.role == Role.SUPERVISOR:
         recorded_here = Q(created_by_agency_id=actor.agency_id) & no_case_yet
-        return survivors.filter(Q(visible_case) | recorded_here)
+        return survivors.filter(Q(visible_case) | recorded_here | handed_here)
+    if actor.role == Role.CASE_MANAGER:
+        recorded_by_me = (
+            Q(created_by=actor.user, created_by_agency_id=actor.agency_id) & no_case_yet
+        )
+        return survivors.filter(Q(visible_case) | recorded_by_me | handed_here)
     if actor.role in CREATOR_ROLES:
         recorded_by_me = (
             Q(created_by=actor.user, created_by_agency_id=actor.agency_id) & no_case_yet
@@ -159,6 +166,21 @@ def require_case_opening(actor: Actor, survivor: Survivor) -> None:
                 "Another agency leads this person's care now. Ask them to add your agency "
                 "to the care team."
             )
+        )
+
+
+def require_hand_over(actor: Actor, survivor: Survivor) -> None:
+    """Whoever keeps a record that has no case yet (its creator, or their supervisor) may
+    hand it to the agency that will open the case."""
+    require(actor, Permission.CREATE_SURVIVOR)
+    if survivor.cases.exists():
+        raise Forbidden(_("This person has a case already: the case's team decides who helps."))
+    same_agency = survivor.created_by_agency_id == actor.agency_id
+    if not same_agency or (
+        survivor.created_by_id != actor.user.pk and actor.role != Role.SUPERVISOR
+    ):
+        raise Forbidden(
+            _("Only whoever recorded this person, or their supervisor, can hand it over.")
         )
 
 

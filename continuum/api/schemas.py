@@ -180,7 +180,7 @@ class AliasOut(Schema):
     kind: AliasKind
 
 
-class SurvivorSearch(Schema):
+class SurvivorSearch(InputSchema):
     # A search term is a name or part of one: no longer than a name field.
     q: Annotated[str, limit(Survivor, "preferred_name"), Clean] = ""
     born_on: PastOrTodayDate | None = None

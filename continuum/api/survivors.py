@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from continuum.api.schemas import (
     READ_ERRORS,
@@ -37,12 +37,15 @@ def _details(values: dict[str, Any]) -> SurvivorDetails:
     return SurvivorDetails(**values, aliases=aliases)
 
 
-@router.get("", response={200: list[SurvivorMatch], **READ_ERRORS}, summary="Find survivors")
-def search_survivors(request: HttpRequest, filters: Query[SurvivorSearch]) -> list[Survivor]:
+@router.post(
+    "/search", response={200: list[SurvivorMatch], **READ_ERRORS}, summary="Find survivors"
+)
+def search_survivors(request: HttpRequest, payload: SurvivorSearch) -> list[Survivor]:
     """Survivors this token may see whose names contain every word of `q` (accents and case
-    ignored), and born on `born_on` if given. At most 50, newest first. The search is
-    audited (how many matched, never what was typed)."""
-    return queries.search_survivors(request_actor(request), text=filters.q, born_on=filters.born_on)
+    ignored), and born on `born_on` if given. At most 50, newest first. A POST, so that names
+    and birth dates never appear in a URL (proxy and server logs). The search is audited (how
+    many matched, never what was typed)."""
+    return queries.search_survivors(request_actor(request), text=payload.q, born_on=payload.born_on)
 
 
 @router.post("", response={201: SurvivorOut, **WRITE_ERRORS}, summary="Record a survivor")

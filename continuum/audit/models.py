@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
     SURVIVOR_VIEWED = "survivor.viewed", _("Viewed survivor record")
     SURVIVOR_CREATED = "survivor.created", _("Created survivor record")
     SURVIVOR_UPDATED = "survivor.updated", _("Changed survivor details")
+    SURVIVOR_HANDED_OVER = "survivor.handed_over", _("Handed the record to an agency")
     SURVIVORS_SEARCHED = "survivor.searched", _("Searched survivors")
     SURVIVORS_LISTED = "survivor.listed", _("Listed survivors")
     CASE_VIEWED = "case.viewed", _("Viewed case")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.accounts.models import Agency
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.cases.models import EventKind
@@ -155,3 +156,34 @@ def _labels(field_names: list[str]) -> list[str]:
         else:
             labels.append(str(getattr(Survivor._meta.get_field(name), "verbose_name", name)))
     return labels
+
+
+@transaction.atomic
+def hand_over(*, actor: Actor, survivor: Survivor, agency: Agency) -> Survivor:
+    """Hand a record with no case yet to the agency that will open the case (a screener at
+    the hotline to the lead agency, say). Its supervisors and case managers then find it in
+    search and can open the case; the story is not told again.
+
+    Caller: the record's creator or their agency's supervisor, while no case exists.
+    """
+    policy.require_hand_over(actor, survivor)
+    if not agency.is_active:
+        raise HandOverRefused(_("That agency is no longer active."))
+    if agency.pk == survivor.created_by_agency_id:
+        raise HandOverRefused(_("The record is already with that agency."))
+    Survivor.objects.filter(pk=survivor.pk).update(
+        handed_to_agency=agency, updated_at=timezone.now()
+    )
+    survivor.handed_to_agency = agency
+    record(
+        actor,
+        AuditAction.SURVIVOR_HANDED_OVER,
+        survivor_id=survivor.pk,
+        obj=survivor,
+        detail={"agency_id": agency.pk},
+    )
+    return survivor
+
+
+class HandOverRefused(Exception):
+    """The hand-over cannot be done as asked; the message says why."""

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from continuum.accounts.models import Agency
 from continuum.core.forms import PastDateField, TextField, VersionField, YesNoUnknownField
 from continuum.survivors.actions import SurvivorDetails
 from continuum.survivors.models import AliasKind, Language, Survivor
@@ -197,3 +198,12 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
     )
     born_on = PastDateField(label=_("Date of birth"))
+
+
+class HandOverForm(forms.Form):
+    agency = forms.ModelChoiceField(
+        label=_("Agency that will open the case"),
+        queryset=Agency.objects.filter(is_active=True),
+        empty_label=_("— choose —"),
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )

@@ -56,6 +56,11 @@ class Survivor(Versioned):
     search_key = models.TextField(editable=False, default="")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # Until a case is opened, the agency the record was handed to (by the screener who made
+    # it) sees it too, so that it can open the case without anyone retelling the story.
+    handed_to_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("<uuid:survivor_id>/", views.detail, name="detail"),
     path("<uuid:survivor_id>/edit/", views.edit, name="edit"),
     path("<uuid:survivor_id>/access-log/", views.access_log, name="access_log"),
+    path("<uuid:survivor_id>/hand-over/", views.hand_over, name="hand_over"),
     path("<uuid:survivor_id>/cases/new/", case_views.open_for_survivor, name="open_case"),
 ]

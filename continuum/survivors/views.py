@@ -11,17 +11,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from continuum.access import policy
 from continuum.access.actor import Actor
-from continuum.audit.queries import access_log_for
+from continuum.audit.queries import ACCESS_LOG_LIMIT, access_log_for
 from continuum.cases.actions import CaseRuleBroken, open_case
 from continuum.cases.queries import mdt_due_on
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
 from continuum.survivors import actions, queries
-from continuum.survivors.forms import EditSurvivorForm, NewSurvivorForm, SearchForm
+from continuum.survivors.forms import EditSurvivorForm, HandOverForm, NewSurvivorForm, SearchForm
 from continuum.survivors.models import Survivor
 
 
@@ -107,6 +107,9 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
             # Hidden while an agency leads an open or inactive case: it would be refused.
             "can_open_case": not any(c.status != "closed" for c in cases)
             and _allowed(policy.require_case_opening, actor, survivor),
+            "hand_over_form": HandOverForm()
+            if _allowed(policy.require_hand_over, actor, survivor)
+            else None,
             "can_see_access_log": leads and policy.can(actor, policy.Permission.VIEW_ACCESS_LOG),
             "actor_leads": leads,
             "nav": "survivors",
@@ -178,5 +181,28 @@ def access_log(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRes
     return render(
         request,
         "survivors/access_log.html",
-        {"survivor": survivor, "entries": entries, "nav": "survivors"},
+        {"survivor": survivor, "entries": entries, "nav": "survivors", "limit": ACCESS_LOG_LIMIT},
     )
+
+
+@require_POST
+@actor_required
+def hand_over(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
+    """Hand a record with no case yet to the agency that will open the case."""
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    policy.require_hand_over(actor, survivor)
+    form = HandOverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the agency that will open the case."))
+        return redirect("survivors:detail", survivor_id=survivor.pk)
+    try:
+        actions.hand_over(actor=actor, survivor=survivor, agency=form.cleaned_data["agency"])
+    except actions.HandOverRefused as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request,
+            _("Handed over to %(agency)s. Their supervisors and case managers can now find it.")
+            % {"agency": form.cleaned_data["agency"].name},
+        )
+    return redirect("survivors:detail", survivor_id=survivor.pk)

@@ -57,7 +57,7 @@ def test_the_walk_finds_the_routes_we_know():
     routes = {(path, method) for path, method, _op in served_operations()}
     expected = {
         ("/api/v1/me", "get"),
-        ("/api/v1/survivors", "get"),
+        ("/api/v1/survivors/search", "post"),
         ("/api/v1/survivors", "post"),
         ("/api/v1/survivors/{survivor_id}", "get"),
         ("/api/v1/survivors/{survivor_id}", "patch"),

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_search_finds_visible_survivors_and_is_audited(as_case_manager, survivor, audit):
     audit.reset()
-    response = as_case_manager.get("/survivors", {"q": "rosa"})
+    response = as_case_manager.post("/survivors/search", {"q": "rosa"})
     assert response.status_code == 200
     [match] = response.json()
     assert match["id"] == str(survivor.pk)
@@ -29,13 +29,13 @@ def test_search_finds_visible_survivors_and_is_audited(as_case_manager, survivor
 
 
 def test_search_ignores_accents_and_filters_by_date_of_birth(as_case_manager, survivor):
-    assert len(as_case_manager.get("/survivors", {"q": "RÓSÀ"}).json()) == 1
-    assert len(as_case_manager.get("/survivors", {"born_on": "2010-04-02"}).json()) == 1
-    assert as_case_manager.get("/survivors", {"born_on": "2011-04-02"}).json() == []
+    assert len(as_case_manager.post("/survivors/search", {"q": "RÓSÀ"}).json()) == 1
+    assert len(as_case_manager.post("/survivors/search", {"born_on": "2010-04-02"}).json()) == 1
+    assert as_case_manager.post("/survivors/search", {"born_on": "2011-04-02"}).json() == []
 
 
 def test_search_lists_the_visible_cases(as_case_manager, case):
-    [match] = as_case_manager.get("/survivors", {"q": "ro"}).json()
+    [match] = as_case_manager.post("/survivors/search", {"q": "ro"}).json()
     assert match["cases"] == [
         {
             "id": str(case.pk),
@@ -48,11 +48,11 @@ def test_search_lists_the_visible_cases(as_case_manager, case):
 
 
 def test_search_does_not_cross_agencies(as_supervisor_b, survivor):
-    assert as_supervisor_b.get("/survivors", {"q": "rosa"}).json() == []
+    assert as_supervisor_b.post("/survivors/search", {"q": "rosa"}).json() == []
 
 
 def test_analyst_may_not_search(as_analyst, survivor):
-    response = as_analyst.get("/survivors", {"q": "rosa"})
+    response = as_analyst.post("/survivors/search", {"q": "rosa"})
     assert response.status_code == 403
     assert response.json() == {"detail": "Your role does not allow this."}
 
@@ -109,7 +109,7 @@ def test_names_are_stored_nfc(as_case_manager):
 
 def test_created_survivor_is_searchable_without_accents(as_case_manager):
     as_case_manager.post("/survivors", {"preferred_name": "José Ñúñez"})
-    assert len(as_case_manager.get("/survivors", {"q": "jose nunez"}).json()) == 1
+    assert len(as_case_manager.post("/survivors/search", {"q": "jose nunez"}).json()) == 1
 
 
 def test_analyst_may_not_create(as_analyst):

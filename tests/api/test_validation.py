@@ -300,7 +300,7 @@ def test_non_latin_names_in_every_name_field(as_supervisor, targets, name):
     [{"q": "x" * 101}, {"born_on": "tomorrow"}, {"born_on": TOMORROW}, {"born_on": "1899-01-01"}],
 )
 def test_bad_search_is_422(as_supervisor, params):
-    assert as_supervisor.get("/survivors", params).status_code == 422
+    assert as_supervisor.post("/survivors/search", params).status_code == 422
 
 
 @pytest.mark.parametrize(

@@ -203,3 +203,34 @@ def test_implausible_input_found_by_a_tester(
     assert message in html
     assert "Give at least one name" not in html
     assert Survivor.objects.count() == before
+
+
+def test_a_screener_hands_a_record_to_the_lead_agency(world: World) -> None:
+    """Found by a tester: the lead agency could not find what a screener recorded."""
+    from continuum.audit.models import AuditAction, AuditEntry
+
+    jordan = world.client_for("jordan")
+    made = jordan.post("/survivors/new/", _form(preferred_name="Dani"))
+    url = made["Location"]
+    survivor = Survivor.objects.get(pk=url.split("/")[2])
+    quinn = world.client_for("quinn")  # a case manager at the other agency
+    assert quinn.get(url).status_code == 404
+    assert "Hand over" in jordan.get(url).content.decode()
+    response = jordan.post(f"{url}hand-over/", {"agency": world.agencies["other"].pk})
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action=AuditAction.SURVIVOR_HANDED_OVER).count() == 1
+    assert quinn.get(url).status_code == 200
+    assert f"/survivors/{survivor.pk}/" in quinn.post("/survivors/", {"q": "dani"}).content.decode()
+    assert quinn.post(f"{url}cases/new/", {}).status_code == 302
+    # Once a case is open, the case's team decides: the screener no longer sees it.
+    assert jordan.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("agency", ["", "abc", "999999", "LEAD"])
+def test_bad_hand_over_input(world: World, agency: str) -> None:
+    jordan = world.client_for("jordan")
+    url = jordan.post("/survivors/new/", _form(preferred_name="Dani"))["Location"]
+    value = str(world.agencies["lead"].pk) if agency == "LEAD" else agency
+    response = jordan.post(f"{url}hand-over/", {"agency": value}, follow=True)
+    assert response.status_code == 200
+    assert Survivor.objects.get(pk=url.split("/")[2]).handed_to_agency is None

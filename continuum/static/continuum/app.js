@@ -1,9 +1,6 @@
 /*
  * Continuum – small progressive enhancements (see docs/ui-assets.md).
  *
- *  - <select data-autosubmit> submits its form on change; elements with class
- *    "continuum-js-hidden" (e.g. the form's fallback submit button) get the
- *    `hidden` attribute, so they are only visible without JavaScript.
  *  - <button data-confirm="Message"> asks window.confirm(message) before the
  *    click goes ahead (also works for htmx-driven buttons and forms).
  *  - htmx requests get an X-CSRFToken header from <meta name="csrf-token">
@@ -22,38 +19,6 @@
     }
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]*)/);
     return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  function hideJsHidden(root) {
-    if (!root || typeof root.querySelectorAll !== "function") {
-      return;
-    }
-    if (root.matches && root.matches(".continuum-js-hidden")) {
-      root.hidden = true;
-    }
-    root.querySelectorAll(".continuum-js-hidden").forEach((el) => {
-      el.hidden = true;
-    });
-  }
-
-  function submitForm(form, submitter) {
-    if (typeof form.requestSubmit === "function") {
-      // Fires the submit event (validation, htmx hx-post on the form, etc.).
-      form.requestSubmit(submitter || undefined);
-    } else {
-      form.submit();
-    }
-  }
-
-  function onChange(event) {
-    const select = event.target;
-    if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-autosubmit")) {
-      return;
-    }
-    const form = select.form;
-    if (form) {
-      submitForm(form, null);
-    }
   }
 
   // Capture phase on document runs before listeners on the button itself
@@ -80,14 +45,8 @@
   }
 
   function init() {
-    hideJsHidden(document);
-    document.addEventListener("change", onChange);
     document.addEventListener("click", onClickCapture, true);
     document.body.addEventListener("htmx:configRequest", onHtmxConfigRequest);
-    // htmx:load fires for every element htmx adds to the page.
-    document.body.addEventListener("htmx:load", (event) => {
-      hideJsHidden(event.detail && event.detail.elt);
-    });
     document.body.setAttribute("data-app-ready", "true");
   }
 
