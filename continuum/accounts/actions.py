@@ -20,10 +20,11 @@ TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
 
-def pending_totp_device(user: User) -> TOTPDevice:
-    """The unconfirmed authenticator being set up, created on first visit to the set-up page
-    and kept until confirmed, so reloading the page does not change the QR code."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+def pending_totp_device(user: User, device_id: int | None) -> TOTPDevice:
+    """The unconfirmed authenticator this session is setting up (device_id, kept in the
+    session, so reloading the page does not change the QR code). Each session gets its own
+    secret: another session holding the same password never learns it."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=device_id).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     return device

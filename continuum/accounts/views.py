@@ -35,6 +35,7 @@ from continuum.core.text import in_sentence
 from continuum.core.web import actor_required
 
 NEXT = "continuum_next"
+ENROLLING = "continuum_enrolling_device"
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
@@ -165,7 +166,8 @@ def enroll(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if django_otp.user_has_device(user):
         return redirect("accounts:verify")
-    device = actions.pending_totp_device(user)
+    device = actions.pending_totp_device(user, request.session.get(ENROLLING))
+    request.session[ENROLLING] = device.pk
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):

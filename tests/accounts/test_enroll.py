@@ -87,6 +87,26 @@ def test_reload_keeps_the_same_key(enrolling: Client, newcomer: User) -> None:
     assert TOTPDevice.objects.filter(user=newcomer).count() == 1
 
 
+def test_another_session_with_the_password_gets_another_secret(
+    enrolling: Client, newcomer: User
+) -> None:
+    """Found in review: two password-only sessions used to share the secret being set up, so
+    whoever else had the password learned the one the real person was about to confirm."""
+    first = manual_key(enrolling.get(ENROLL).content.decode())
+    intruder = Client()
+    assert post_password(intruder, "casey")["Location"] == ENROLL
+    second = manual_key(intruder.get(ENROLL).content.decode())
+    assert first != second
+    # The real person's own set-up still works with their secret.
+    device = next(
+        d
+        for d in TOTPDevice.objects.filter(user=newcomer)
+        if base64.b32encode(d.bin_key).decode() == first
+    )
+    assert enrolling.post(ENROLL, {"code": code_for(device)}).status_code == 302
+    assert TOTPDevice.objects.filter(user=newcomer).count() == 1
+
+
 def test_right_code_turns_it_on_and_shows_codes_once(enrolling: Client, newcomer: User) -> None:
     enrolling.get(ENROLL)
     device = pending(newcomer)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -239,7 +241,7 @@ def test_password_alone_can_change_nothing(
 
 def test_password_alone_does_not_open_the_api(password_only: Client) -> None:
     """The API takes tokens only; a half-signed-in browser session is not one."""
-    for path in ("/api/v1/me", "/api/v1/cases", "/api/v1/survivors"):
+    for path in ("/api/v1/me", "/api/v1/cases", f"/api/v1/survivors/{uuid.uuid4()}"):
         assert password_only.get(path).status_code == 401, path
 
 
