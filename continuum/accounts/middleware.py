@@ -15,6 +15,7 @@ from continuum.access.actor import Actor, Channel
 from continuum.accounts.models import User
 from continuum.accounts.sessions import (
     LAST_ACTIVITY,
+    SESSION_BEGAN,
     acting_membership,
     is_verified,
     memberships_of,
@@ -27,7 +28,8 @@ _PASSIVE_PATHS = ("/static/",)
 
 
 class IdleLogoutMiddleware:
-    """Sign out a session that made no request for IDLE_TIMEOUT_SECONDS (automatic logoff).
+    """Sign out a session that made no request for IDLE_TIMEOUT_SECONDS (automatic logoff),
+    or that began more than SESSION_COOKIE_AGE ago (a working day), however active.
 
     The page's idle-timeout.js warns two minutes before; "Stay signed in" posts to the
     keep-alive URL, which is an ordinary request and so resets the clock here.
@@ -39,10 +41,15 @@ class IdleLogoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(_PASSIVE_PATHS) or request.path.startswith("/api/"):
             return self.get_response(request)
+        request.idle_seconds = 0.0  # type: ignore[attr-defined]
         if request.user.is_authenticated:
             now = time.time()
             last = request.session.get(LAST_ACTIVITY)
-            if last is not None and now - float(last) > settings.IDLE_TIMEOUT_SECONDS:
+            began = request.session.setdefault(SESSION_BEGAN, now)
+            idle = now - float(last) if last is not None else 0.0
+            request.idle_seconds = idle  # type: ignore[attr-defined]
+            too_long = now - float(began) > settings.SESSION_COOKIE_AGE
+            if idle > settings.IDLE_TIMEOUT_SECONDS or too_long:
                 user = request.user
                 logout(request)
                 record(None, AuditAction.TIMED_OUT, user=user if isinstance(user, User) else None)

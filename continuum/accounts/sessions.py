@@ -10,6 +10,7 @@ from continuum.accounts.models import Membership, User
 
 ACTING_MEMBERSHIP = "continuum_acting_membership"
 LAST_ACTIVITY = "continuum_last_activity"
+SESSION_BEGAN = "continuum_session_began"
 
 
 def memberships_of(user: User) -> list[Membership]:

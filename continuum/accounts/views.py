@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import django_otp
 import qrcode
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
@@ -278,6 +279,11 @@ def timed_out(request: HttpRequest) -> HttpResponse:
     """Says the session ended, and makes sure it did: the page must never show over a live
     session (for example when another tab kept the server's clock running)."""
     if request.user.is_authenticated:
+        # Reached by the page's own timer, every tab having been idle. Anything else (a link
+        # from another site, a tab still in use) must not sign anyone out.
+        idle = getattr(request, "idle_seconds", 0.0)
+        if idle < settings.IDLE_TIMEOUT_SECONDS - settings.IDLE_WARNING_SECONDS:
+            return redirect("cases:my_work")
         record(
             None,
             AuditAction.TIMED_OUT,

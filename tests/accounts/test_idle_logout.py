@@ -217,3 +217,35 @@ def test_settings_refuse_to_start_with_a_bad_value() -> None:
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "CONTINUUM_IDLE_MINUTES" in result.stderr
+
+
+def test_a_link_to_the_timed_out_page_does_not_sign_anyone_out(
+    signed_in: Client, settings: pytest.FixtureRequest
+) -> None:
+    """Found in review: any site could sign staff out with a link (a GET)."""
+    response = signed_in.get(TIMED_OUT)
+    assert response.status_code == 302
+    assert response["Location"] == MY_WORK
+    assert signed_in.get(MY_WORK).status_code == 200
+
+
+def test_the_page_timer_reaching_the_timed_out_page_signs_out(
+    signed_in: Client, settings: pytest.FixtureRequest
+) -> None:
+    warning_starts = settings.IDLE_TIMEOUT_SECONDS - settings.IDLE_WARNING_SECONDS  # type: ignore[attr-defined]
+    age_session(signed_in, warning_starts + 1)
+    assert signed_in.get(TIMED_OUT).status_code == 200
+    assert signed_in.get(MY_WORK).status_code == 302
+
+
+def test_a_session_ends_after_a_working_day_however_active(signed_in: Client) -> None:
+    from django.conf import settings
+
+    from continuum.accounts.sessions import SESSION_BEGAN
+
+    assert signed_in.get(MY_WORK).status_code == 200
+    session = signed_in.session
+    session[SESSION_BEGAN] = time.time() - settings.SESSION_COOKIE_AGE - 1
+    session.save()
+    assert signed_in.get(MY_WORK)["Location"] == TIMED_OUT
+    assert signed_in.get(MY_WORK).status_code == 302

@@ -257,3 +257,15 @@ def test_timelines_read_like_months_of_work(demo_community):
     closed = Case.objects.filter(status=CaseStatus.CLOSED)
     assert closed
     assert all(case.closed_on < today for case in closed if case.opened_on < today)
+
+
+def test_refuses_on_an_installation_configured_for_real_use(demo_community, settings):
+    settings.HTTPS = True
+    with pytest.raises(CommandError, match="real installation"):
+        call_command("demo", stdout=StringIO())
+
+
+def test_serve_refuses_a_demo_database_configured_for_real_use(demo_community, settings):
+    settings.HTTPS = True
+    with pytest.raises(CommandError, match="demo community"):
+        call_command("serve", stdout=StringIO())

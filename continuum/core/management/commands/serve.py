@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from continuum.wsgi import application
 
@@ -23,6 +23,12 @@ class Command(BaseCommand):
 
         from continuum.demo.models import DemoInstallation
 
+        if settings.HTTPS and DemoInstallation.objects.exists():
+            raise CommandError(
+                "This database holds the demo community, whose password and sign-in keys are "
+                "published, and CONTINUUM_HTTPS says it is a real installation. Refusing to "
+                "serve it. Use a fresh database for real work."
+            )
         url = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS(f"\nContinuum is running at {url}"))
         if DemoInstallation.objects.exists():

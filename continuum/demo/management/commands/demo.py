@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from continuum.accounts.models import Membership
@@ -27,6 +28,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = options["verbosity"]
+        if settings.HTTPS:
+            # A site set up for real use (behind TLS) never gets accounts whose password and
+            # sign-in keys are published in this repository.
+            raise CommandError(
+                "CONTINUUM_HTTPS is true: this is configured as a real installation, and the "
+                "demo's accounts have a published password. Load the demo on a local copy."
+            )
         if not DemoInstallation.objects.exists() and not options["force"]:
             foreign = loader.foreign_data()
             if foreign:
