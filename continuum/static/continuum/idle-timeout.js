@@ -154,7 +154,6 @@
     const form = document.createElement("form");
     form.method = "post";
     form.action = cfg.logoutUrl;
-    form.className = "continuum-js-hidden";
     form.hidden = true;
     const input = document.createElement("input");
     input.type = "hidden";
