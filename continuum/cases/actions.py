@@ -75,7 +75,7 @@ def open_case(
         opened_on=opened_on or timezone.localdate(),
         report_received_on=report_received_on,
     )
-    record(actor, AuditAction.CASE_OPENED, survivor_id=survivor.pk, case_id=case.pk, obj=case)
+    _audit(actor, AuditAction.CASE_OPENED, case, obj=case)
     add_event(
         actor,
         case,
@@ -114,13 +114,8 @@ def update_case(
         expected_version=expected_version,
         fields={"report_received_on": report_received_on, "updated_at": timezone.now()},
     )
-    record(
-        actor,
-        AuditAction.CASE_UPDATED,
-        survivor_id=case.survivor_id,
-        case_id=case.pk,
-        obj=case,
-        detail={"fields": ["report_received_on"]},
+    _audit(
+        actor, AuditAction.CASE_UPDATED, case, obj=case, detail={"fields": ["report_received_on"]}
     )
     add_event(
         actor,
@@ -164,11 +159,10 @@ def change_case_status(
         fields |= {"closed_on": None, "closure_reason": ""}
     before = CaseStatus(case.status)
     save_if_unchanged(case, expected_version=expected_version, fields=fields)
-    record(
+    _audit(
         actor,
         AuditAction.CASE_STATUS_CHANGED,
-        survivor_id=case.survivor_id,
-        case_id=case.pk,
+        case,
         obj=case,
         detail={"from": before.value, "to": str(status)},
     )
@@ -231,11 +225,10 @@ def _add_member(
     member = CareTeamMember.objects.create(
         case=case, agency=agency, user=user, role=role, added_by=actor.user
     )
-    record(
+    _audit(
         actor,
         AuditAction.CARE_TEAM_ADDED,
-        survivor_id=case.survivor_id,
-        case_id=case.pk,
+        case,
         obj=member,
         detail={"agency_id": agency.pk, "user_id": user.pk if user else None, "role": str(role)},
     )
@@ -280,11 +273,10 @@ def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> CareTeam
     if updated != 1:
         raise CaseRuleBroken(_("They have already left the care team."))
     member.refresh_from_db()
-    record(
+    _audit(
         actor,
         AuditAction.CARE_TEAM_REMOVED,
-        survivor_id=case.survivor_id,
-        case_id=case.pk,
+        case,
         obj=member,
         detail={"agency_id": member.agency_id, "user_id": member.user_id, "role": member.role},
     )
@@ -296,6 +288,13 @@ def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> CareTeam
         % {"who": _member_label(member), "role": in_sentence(member.get_role_display())},
     )
     return member
+
+
+def _audit(
+    actor: Actor, action: AuditAction, case: Case, *, obj: object, detail: dict | None = None
+) -> None:
+    """One audit entry about this case, in the caller's transaction."""
+    record(actor, action, survivor_id=case.survivor_id, case_id=case.pk, obj=obj, detail=detail)
 
 
 def _lock(case: Case) -> None:
