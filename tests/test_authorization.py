@@ -69,7 +69,8 @@ EXPECTED: dict[str, Expect] = {
     "accounts:logout": Expect("post", {}, 302),
     "accounts:logout_everywhere": Expect("post", {}, 302),
     "accounts:keepalive": Expect("post", {}, 204, anonymous=401),
-    "accounts:timed_out": Expect("get", {}, 200, anonymous=200),
+    # Signed in and not idle: a link here signs no one out, it sends you back to work.
+    "accounts:timed_out": Expect("get", {}, 302, anonymous=200),
     "accounts:security": Expect("get", {}, 200),
     "accounts:password": Expect("get", {}, 200),
     "accounts:tokens": Expect("get", {}, 200),

@@ -47,10 +47,16 @@ def _switch_to(page: Page, agency: str) -> None:
     option = page.locator("#acting-as option", has_text=agency)
     value = option.get_attribute("value")
     assert value
-    # app.js submits the form on change (data-autosubmit); the switch button is hidden.
-    expect(page.get_by_role("button", name="Switch")).to_be_hidden()
+    # Choosing an option changes nothing by itself (WCAG 3.2.2 On Input): the visible
+    # Switch button submits the choice.
+    page.evaluate("window.continuumNoNavigation = true")  # a navigation would drop it
+    page.get_by_label("Acting for").select_option(value)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.continuumNoNavigation === true"), "choosing an option navigated"
+    switch = page.get_by_role("button", name="Switch")
+    expect(switch).to_be_visible()
     with page.expect_navigation():
-        page.locator("#acting-as").select_option(value)
+        switch.click()
     page.wait_for_url("**/cases/")
     assert _acting_for(page).startswith(agency)
     expect(page.locator(".usa-intro")).to_contain_text(f"You are acting for {agency}")
@@ -135,6 +141,7 @@ def test_new_case_manager_first_day(
     # Care team: choose Harbor; htmx loads its people into the person select.
     page.get_by_role("link", name="Care team").click()
     page.wait_for_url("**/team/")
+    care_team_url = page.url
     page.get_by_label("Agency").select_option(label="Harbor Counseling")
     person = page.get_by_label("Person (optional)")
     expect(person.locator("option", has_text="Drew Tester")).to_have_count(1)
@@ -179,7 +186,15 @@ def test_new_case_manager_first_day(
     # My work now lists the new case.
     second.goto("/cases/")
     expect(second.get_by_test_id("my-cases")).to_contain_text("Zoë")
+    # My work lists names too, so it carries the quick exit like every signed-in page.
+    expect(second.locator("body[data-quick-exit-ready=true]")).to_have_count(1)
     _shot(second, "my-work")
+    # On a phone, wide tables scroll inside their own box: the page does not widen.
+    for url in ("/cases/", survivor_url, care_team_url):
+        second.set_viewport_size({"width": 390, "height": 844})
+        second.goto(url)
+        assert second.evaluate("document.documentElement.scrollWidth") <= 390, url
+    _shot(second, "care-team-phone")
 
     # The exit destination stands in for someone else's site: its favicon is not ours.
     assert problems.unexpected(r"404 .*/favicon\.ico$") == []
