@@ -189,6 +189,23 @@ class NewSurvivorForm(SurvivorForm):
 class EditSurvivorForm(SurvivorForm):
     version = VersionField()
 
+    def differences_from(self, survivor: Survivor) -> list[tuple[str, str, str]]:
+        """(label, what is saved now, what this form holds) for each field that differs:
+        what an editor needs to see after someone else saved first."""
+        saved = self.initial_from(survivor)
+        rows = []
+        for name, field in self.fields.items():
+            if name == "version":
+                continue
+            typed = self.cleaned_data.get(name)
+            if name == "aliases":
+                typed = "\n".join(typed or [])
+            if _shown(field, saved.get(name)) != _shown(field, typed):
+                rows.append(
+                    (str(field.label), _shown(field, saved.get(name)), _shown(field, typed))
+                )
+        return rows
+
 
 class SearchForm(forms.Form):
     q = TextField(
@@ -207,3 +224,15 @@ class HandOverForm(forms.Form):
         empty_label=_("— choose —"),
         widget=forms.Select(attrs={"class": "usa-select"}),
     )
+
+
+def _shown(field: forms.Field, value: Any) -> str:
+    """A value as a person reads it in a comparison."""
+    if value is None or value == "":
+        return str(_("(empty)"))
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    choices = dict(getattr(field, "choices", []) or [])
+    if value in choices:
+        return str(choices[value])
+    return str(value).replace("\n", ", ")

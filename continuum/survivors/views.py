@@ -151,12 +151,7 @@ def edit(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
                         "form": form,
                         "survivor": survivor,
                         "conflict": True,
-                        "latest": EditSurvivorForm(
-                            initial={
-                                **EditSurvivorForm.initial_from(survivor),
-                                "version": survivor.version,
-                            }
-                        ),
+                        "differences": form.differences_from(survivor),
                         "nav": "survivors",
                     },
                     status=409,

@@ -149,6 +149,8 @@ def test_concurrent_edits_do_not_overwrite_each_other(world: World) -> None:
     html = response.content.decode()
     assert "Someone else changed this record" in html
     assert 'value="mornings"' in html  # Sam's typing is kept to re-apply
+    # and the difference is spelled out: what is saved now against what Sam typed.
+    assert "<td>after school</td><td>mornings</td>" in html.replace("\n", "")
     world.survivor.refresh_from_db()
     assert world.survivor.safe_times == "after school"
     # Saving again from the conflict page (it carries the new version) works.
