@@ -145,6 +145,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = env_int("CONTINUUM_LOCKOUT_FAILURES", 5, minimum=3, maximum=50)
 AXES_COOLOFF_TIME = env_int("CONTINUUM_LOCKOUT_MINUTES", 30, minimum=1, maximum=1440) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Axes stores a keyed digest of what was typed as a username, never the text itself
+# (continuum/accounts/lockout.py); `continuum unlock USERNAME` lifts a lockout.
+AXES_USERNAME_CALLABLE = "continuum.accounts.lockout.axes_username"
 # Lock the account, not the address: agencies share one office address, and one person's
 # typos must not lock out their colleagues. Guessing is still capped per username.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 
+from continuum.accounts.lockout import lockout_key
 from continuum.audit.models import AuditAction, AuditEntry
 from tests.accounts.helpers import VERIFY, post_password, session_user_id, sign_in
 from tests.personas import World
@@ -87,12 +91,20 @@ def test_lockout_is_audited(client: Client, world: World) -> None:
     entries = list(AuditEntry.objects.order_by("sequence")[before:])
     assert [entry.action for entry in entries] == [AuditAction.SIGN_IN_FAILED] * 6
     assert [entry.detail.get("locked_out", False) for entry in entries] == [False] * 4 + [True] * 2
-    assert AccessAttempt.objects.filter(username="casey").exists()
+    assert AccessAttempt.objects.filter(username=lockout_key("casey")).exists()
+
+
+def test_what_was_typed_as_a_username_is_not_kept(client: Client, world: World) -> None:
+    """People type passwords into the username box: axes keeps only a keyed digest."""
+    fail(client, "my-secret-password-2026", 2)
+    stored = list(AccessAttempt.objects.values_list("username", "post_data", "get_data"))
+    assert stored
+    assert "my-secret-password-2026" not in str(stored)
 
 
 def test_unlock_lets_the_person_in_again(client: Client, world: World) -> None:
-    from axes.utils import reset
-
     fail(client, "casey", 5)
-    reset(username="casey")
+    out = StringIO()
+    call_command("unlock", "casey", stdout=out)
+    assert "Cleared 1" in out.getvalue()
     assert post_password(client, "casey")["Location"] == VERIFY
