@@ -177,7 +177,10 @@ STAFF: tuple[StaffSpec, ...] = (
         ("Jordan", "Pierre-Louis"),
         "Hotline Intake Screener",
         ("dcf", Role.SCREENER),
-        shows="Screened 8 young people who have no case yet; loses sight once one opens.",
+        shows=(
+            "Screened 8 young people who have no case yet, and handed 3 of them to Palmetto "
+            "Family Services; loses sight of a record once a case opens."
+        ),
     ),
     _staff(
         "avery",
@@ -302,6 +305,8 @@ class SurvivorSpec:
     creator: str
     details: SurvivorDetails
     case: CaseSpec | None = None
+    # A screened record with no case, handed to this agency (key) to open the case.
+    handed_to: str | None = None
 
     @property
     def key(self) -> uuid.UUID:
@@ -664,7 +669,9 @@ def build(today: date) -> list[SurvivorSpec]:
             age = rng.randint(18, 22) if rng.random() < 0.2 else rng.randint(12, 17)
         details = _details(rng, today, index, used, age)
         if lead is None:
-            specs.append(SurvivorSpec(index, "jordan", details))
+            # The first three are already with the lead agency, waiting for a case there.
+            handed = "cbc" if index < 3 else None
+            specs.append(SurvivorSpec(index, "jordan", details, handed_to=handed))
             continue
         creator = "quinn" if lead == "quinn" else rng.choice((*_SCREENERS, lead))
         opened, report, later = _dates(rng, str(plan["shape"]))

@@ -32,7 +32,7 @@ from continuum.cases.actions import add_care_team_member, change_case_status, op
 from continuum.cases.models import Case, CaseEvent, CaseStatus, EventKind
 from continuum.demo import community
 from continuum.demo.models import DemoInstallation, DemoSurvivor
-from continuum.survivors.actions import create_survivor
+from continuum.survivors.actions import create_survivor, hand_over
 from continuum.survivors.models import Survivor
 
 TOTP_DEVICE_NAME = "Demo authenticator"
@@ -244,6 +244,8 @@ def _load_survivor(
     survivor = create_survivor(actor=actor(spec.creator), details=spec.details)
     DemoSurvivor.objects.create(key=spec.key, index=spec.index, survivor=survivor)
     result.survivors += 1
+    if spec.handed_to:
+        hand_over(actor=actor(spec.creator), survivor=survivor, agency=agencies[spec.handed_to])
     plan = spec.case
     if plan is None:
         return

@@ -231,15 +231,20 @@ def test_quinn_sees_none_of_casey_agencys_survivors():
     assert quinn_sees.count() == 3
 
 
+HANDED_TO_PALMETTO = 3  # screened records waiting there for a case
+
+
 def test_casey_sees_only_the_cases_they_are_on():
     casey_sees = survivors_for(_actor("casey"))
-    assert casey_sees.count() == 15
+    assert casey_sees.filter(cases__isnull=False).distinct().count() == 15
+    assert casey_sees.count() == 15 + HANDED_TO_PALMETTO
     assert not casey_sees.filter(cases__lead_agency__short_name="Cypress Bend").exists()
 
 
 def test_taylor_sees_cases_only_as_case_manager():
     assert survivors_for(_actor("taylor", AgencyType.COALITION)).count() == 0
-    assert survivors_for(_actor("taylor", AgencyType.LEAD_AGENCY)).count() == 3
+    as_case_manager = survivors_for(_actor("taylor", AgencyType.LEAD_AGENCY))
+    assert as_case_manager.count() == 3 + HANDED_TO_PALMETTO
 
 
 def test_timelines_read_like_months_of_work(demo_community):
@@ -269,3 +274,12 @@ def test_serve_refuses_a_demo_database_configured_for_real_use(demo_community, s
     settings.HTTPS = True
     with pytest.raises(CommandError, match="demo community"):
         call_command("serve", stdout=StringIO())
+
+
+def test_screened_records_handed_to_the_lead_agency_are_found_there():
+    from continuum.survivors.queries import survivors_for
+
+    handed = Survivor.objects.filter(handed_to_agency__isnull=False, cases__isnull=True)
+    assert handed.count() == 3
+    sam = _actor("sam")
+    assert set(handed) <= set(survivors_for(sam))
