@@ -24,7 +24,7 @@ from continuum.cases.forms import (
 )
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
-from continuum.survivors.queries import survivor_for
+from continuum.survivors.queries import survivor_for, waiting_for_a_case
 
 
 @actor_required
@@ -39,6 +39,7 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
         {
             "cases": cases,
             "items": queries.items_due(cases),
+            "waiting": waiting_for_a_case(actor),
             "today": timezone.localdate(),
             "can_search": policy.can(actor, policy.Permission.SEARCH_SURVIVORS),
             "can_create": policy.can(actor, policy.Permission.CREATE_SURVIVOR),

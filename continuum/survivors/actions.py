@@ -171,10 +171,11 @@ def hand_over(*, actor: Actor, survivor: Survivor, agency: Agency) -> Survivor:
         raise HandOverRefused(_("That agency is no longer active."))
     if agency.pk == survivor.created_by_agency_id:
         raise HandOverRefused(_("The record is already with that agency."))
+    now = timezone.now()
     Survivor.objects.filter(pk=survivor.pk).update(
-        handed_to_agency=agency, updated_at=timezone.now()
+        handed_to_agency=agency, handed_over_at=now, updated_at=now
     )
-    survivor.handed_to_agency = agency
+    survivor.handed_to_agency, survivor.handed_over_at = agency, now
     record(
         actor,
         AuditAction.SURVIVOR_HANDED_OVER,

@@ -72,3 +72,19 @@ def search_survivors(
     )
     record(actor, AuditAction.SURVIVORS_SEARCHED, detail={"results": len(results)})
     return results
+
+
+def waiting_for_a_case(actor: Actor) -> list[Survivor]:
+    """Records handed to the actor's agency that still have no case (for its supervisors and
+    case managers: someone there should open one). Names are shown: the read is audited as a
+    list, like the dashboard's cases."""
+    if not policy.can(actor, policy.Permission.OPEN_CASE):
+        return []
+    waiting = list(
+        survivors_for(actor)
+        .filter(handed_to_agency_id=actor.agency_id, cases__isnull=True)
+        .order_by("handed_over_at")[:SEARCH_LIMIT]
+    )
+    if waiting:
+        record(actor, AuditAction.SURVIVORS_LISTED, detail={"waiting_for_case": len(waiting)})
+    return waiting

@@ -236,3 +236,13 @@ def test_bad_hand_over_input(world: World, agency: str) -> None:
     response = jordan.post(f"{url}hand-over/", {"agency": value}, follow=True)
     assert response.status_code == 200
     assert Survivor.objects.get(pk=url.split("/")[2]).handed_to_agency is None
+
+
+def test_my_work_lists_records_waiting_for_a_case(world: World) -> None:
+    jordan = world.client_for("jordan")
+    url = jordan.post("/survivors/new/", _form(preferred_name="Dani"))["Location"]
+    jordan.post(f"{url}hand-over/", {"agency": world.agencies["other"].pk})
+    quinn_work = world.client_for("quinn").get("/cases/").content.decode()
+    assert 'data-testid="waiting-for-case"' in quinn_work
+    assert url in quinn_work
+    assert "waiting-for-case" not in world.client_for("casey").get("/cases/").content.decode()
