@@ -251,8 +251,15 @@ def switch_agency(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    """Sign out; also sent by "Exit this page" as it leaves (quick_exit=1)."""
     if request.user.is_authenticated:
-        record(None, AuditAction.SIGNED_OUT, user=request.user)
+        quick = request.POST.get("quick_exit") == "1"
+        record(
+            None,
+            AuditAction.SIGNED_OUT,
+            user=request.user,
+            detail={"quick_exit": True} if quick else None,
+        )
     logout(request)
     messages.success(request, _("You are signed out."))
     return redirect("accounts:login")

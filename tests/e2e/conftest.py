@@ -4,6 +4,7 @@ script error and CSP violation, and signing in through the real sign-in pages.""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -103,8 +104,12 @@ def page(context: BrowserContext, watch: Watch) -> Page:
 
 
 def current_code(device: TOTPDevice) -> str:
-    """The code an authenticator app would show for this device now."""
+    """The code an authenticator app shows now, or a few seconds from now if this one was
+    already used (a code works once; the device accepts one step of clock drift)."""
+    device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if device.last_t is not None and totp.t() <= device.last_t:
+        totp.time = time.time() + device.step
     return f"{totp.token():0{device.digits}d}"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import re
 import tempfile
+import time
 from datetime import timedelta
 from importlib import import_module
 from pathlib import Path
@@ -22,8 +23,9 @@ from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from continuum.accounts.models import Agency, AgencyType, Membership, Role
+from continuum.accounts.models import Agency, AgencyType, Membership, Role, User
 from continuum.accounts.sessions import LAST_ACTIVITY
+from continuum.audit.models import AuditAction, AuditEntry
 from tests.e2e.conftest import PageProblems, Watch, sign_in
 from tests.personas import PASSWORD, build_world, make_user
 
@@ -171,8 +173,14 @@ def test_new_case_manager_first_day(
     # location.replace: the survivor page is not left in the back-button history.
     assert page.evaluate("history.length") == history_length
 
-    # Quick exit, by pressing Shift three times, on a fresh page.
+    # Leaving also signed Nia out, so Back or a reopened page does not show the record.
+    _wait_for_quick_exit_sign_out(nia, count=1)
     second = watch(page.context.new_page())
+    second.goto(survivor_url)
+    second.wait_for_url("**/accounts/login/**")
+    sign_in(second, "nia")
+
+    # Quick exit, by pressing Shift three times, on a fresh page.
     second.goto(survivor_url)
     expect(second.locator("body[data-quick-exit-ready=true]")).to_have_count(1)
     second.locator("#person-name").click()  # focus the document, as a person would
@@ -182,8 +190,10 @@ def test_new_case_manager_first_day(
     expect(second.locator(".continuum-quick-exit-indicator__light--on")).to_have_count(2)
     second.keyboard.press("Shift")
     second.wait_for_url(settings.QUICK_EXIT_URL)
+    _wait_for_quick_exit_sign_out(nia, count=2)
 
-    # My work now lists the new case.
+    # My work now lists the new case (after signing in again: the exit signed Nia out).
+    sign_in(second, "nia")
     second.goto("/cases/")
     expect(second.get_by_test_id("my-cases")).to_contain_text("Zoë")
     # My work lists names too, so it carries the quick exit like every signed-in page.
@@ -270,3 +280,17 @@ def test_idle_warning_then_timed_out(
     assert "/accounts/login/" in page.url
     assert "Ana" not in page.content()
     assert problems.unexpected() == []
+
+
+def _wait_for_quick_exit_sign_out(user: User, *, count: int) -> None:
+    """The exit's sign-out is a beacon sent as the page leaves: wait until the server has
+    recorded it (it also proves the exit is audited)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        signed_out = AuditEntry.objects.filter(
+            action=AuditAction.SIGNED_OUT, user_id=user.pk, detail__quick_exit=True
+        ).count()
+        if signed_out >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the quick exit did not sign {user.username} out")

@@ -122,7 +122,26 @@
       }
     });
     clearClientState();
+    endSession();
     window.location.replace(exitUrl);
+  }
+
+  // Sign out as the page leaves: whoever takes over the keyboard must not find the record
+  // again with the Back button. sendBeacon survives the navigation that follows at once.
+  function endSession() {
+    const logoutUrl = document.body.dataset.logoutUrl;
+    const tokenMeta = document.querySelector('meta[name="csrf-token"]');
+    if (!logoutUrl || !tokenMeta || typeof navigator.sendBeacon !== "function") {
+      return;
+    }
+    const form = new FormData();
+    form.append("csrfmiddlewaretoken", tokenMeta.getAttribute("content") || "");
+    form.append("quick_exit", "1");
+    try {
+      navigator.sendBeacon(logoutUrl, form);
+    } catch (e) {
+      /* the exit itself must never fail */
+    }
   }
 
   function onClick(event) {
