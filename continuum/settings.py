@@ -31,8 +31,21 @@ CONTINUUM_AUDIT_KEY = secret_from_env_or_file(
     file_var="CONTINUUM_AUDIT_KEY_FILE",
     default_file=VAR_DIR / "secrets" / "audit_key",
 )
-if CONTINUUM_AUDIT_KEY == SECRET_KEY:
-    raise ImproperlyConfigured("CONTINUUM_AUDIT_KEY must differ from the secret key")
+# Blind indexes (exact search over sealed values) have their own key too.
+CONTINUUM_BLIND_INDEX_KEY = secret_from_env_or_file(
+    value_var="CONTINUUM_BLIND_INDEX_KEY",
+    file_var="CONTINUUM_BLIND_INDEX_KEY_FILE",
+    default_file=VAR_DIR / "secrets" / "blind_index_key",
+)
+if len({SECRET_KEY, CONTINUUM_AUDIT_KEY, CONTINUUM_BLIND_INDEX_KEY}) != 3:
+    raise ImproperlyConfigured(
+        "The secret key, the audit key and the blind-index key must all be different"
+    )
+# The encryption key ring (continuum.core.keyring): CONTINUUM_KEYRING holds the JSON itself,
+# or this file does. Generated for the demo; a deployment keeps it off the database server.
+CONTINUUM_KEYRING_FILE = Path(
+    env_str("CONTINUUM_KEYRING_FILE", str(VAR_DIR / "secrets" / "keyring.json"))
+)
 
 ALLOWED_HOSTS = env_list("CONTINUUM_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CONTINUUM_CSRF_TRUSTED_ORIGINS", [])
@@ -61,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy and Cross-Origin-Resource-Policy, on every response.
+    "continuum.core.middleware.SecurityHeadersMiddleware",
     # Outermost after security, so every response gets them, including early answers of the
     # session, idle-logout and lockout middleware below.
     "continuum.core.middleware.NoStoreMiddleware",
@@ -150,7 +165,13 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "continuum.accounts.lockout.axes_username"
 # Lock the account, not the address: agencies share one office address, and one person's
 # typos must not lock out their colleagues. Guessing is still capped per username.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS = [
+    "axes.W006",
+    # HSTS preload is not set on purpose: the preload list is baked into browsers and takes
+    # months to leave, and the deploying agency may not control every name under its domain.
+    # An agency that does can ask for preload after a year of HSTS without trouble.
+    "security.W021",
+]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -166,10 +187,20 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    # __Host-: the browser accepts the cookie only if Secure, Path=/ and no Domain, so neither
+    # a sibling subdomain nor a plain-HTTP page can plant or overwrite it. Django sets
+    # Path=/ and no Domain by default. Scripts take the CSRF token from
+    # <meta name="csrf-token">; their fallback to a "csrftoken" cookie only serves local runs.
+    SESSION_COOKIE_NAME = "__Host-continuum-session"
+    CSRF_COOKIE_NAME = "__Host-continuum-csrf"
 CSRF_COOKIE_HTTPONLY = False
 CSRF_FAILURE_VIEW = "continuum.core.errors.csrf_failure"
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+# Every name under the deployment's host is HTTPS-only too; preload: see SILENCED_SYSTEM_CHECKS.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

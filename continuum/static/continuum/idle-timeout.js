@@ -52,13 +52,15 @@
     return null;
   }
 
+  // The page's <meta name="csrf-token"> first: with CONTINUUM_HTTPS the cookie is called
+  // "__Host-continuum-csrf", so the "csrftoken" cookie is only a fallback for local runs.
   function csrfToken() {
-    const fromCookie = readCookie("csrftoken");
-    if (fromCookie) {
-      return fromCookie;
-    }
     const meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") || "" : "";
+    const fromMeta = meta ? meta.getAttribute("content") : "";
+    if (fromMeta) {
+      return fromMeta;
+    }
+    return readCookie("csrftoken") || "";
   }
 
   function readSeconds(name) {
