@@ -149,3 +149,17 @@ def add_survivors(world: World, count: int, *, by: str = "casey") -> list[Surviv
         )
         made.append(survivor)
     return made
+
+
+def survivor_named(name: str) -> Survivor:
+    """The one survivor with every word of `name` among their names (through the blind
+    index, as search does: the names themselves are sealed)."""
+    from continuum.core.blind_index import name_tokens
+    from continuum.survivors.models import SurvivorNameToken
+
+    found = Survivor.objects.all()
+    for token in name_tokens(name):
+        found = found.filter(
+            pk__in=SurvivorNameToken.objects.filter(token=token).values("survivor")
+        )
+    return found.get()

@@ -57,7 +57,10 @@ def _clean(value: Any) -> Any:
 
 
 def _max_length(model: type[models.Model], field: str) -> int:
-    max_length = getattr(model._meta.get_field(field), "max_length", None)
+    model_field = model._meta.get_field(field)
+    max_length = getattr(model_field, "plain_max_length", None) or getattr(
+        model_field, "max_length", None
+    )
     assert max_length is not None, f"{model.__name__}.{field} has no max_length"
     return max_length
 

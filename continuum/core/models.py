@@ -37,9 +37,18 @@ def save_if_unchanged(record: Versioned, *, expected_version: int, fields: dict[
     A single conditional UPDATE, so two editors racing cannot both win: the loser gets
     EditConflict and keeps what they typed (the form shows it again).
     """
+    from continuum.core.encrypted import EncryptedField
+
     model = type(record)
+    stored = {}
+    for name, value in fields.items():
+        field = model._meta.get_field(name)
+        # A single UPDATE bypasses save(): sealed fields are sealed here, for this row.
+        stored[name] = (
+            field.seal_for(record.pk, value) if isinstance(field, EncryptedField) else value
+        )
     updated = model._default_manager.filter(pk=record.pk, version=expected_version).update(
-        version=expected_version + 1, **fields
+        version=expected_version + 1, **stored
     )
     if updated != 1:
         raise EditConflict()

@@ -17,9 +17,9 @@ from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.cases.models import EventKind
 from continuum.cases.timeline import add_event
+from continuum.core.blind_index import date_token, name_tokens
 from continuum.core.models import save_if_unchanged
-from continuum.core.text import search_form
-from continuum.survivors.models import AliasKind, Survivor, SurvivorAlias
+from continuum.survivors.models import AliasKind, Survivor, SurvivorAlias, SurvivorNameToken
 
 IDENTITY_FIELDS = (
     "legal_given_name",
@@ -127,8 +127,8 @@ def update_survivor(
 
 def _replace_aliases(survivor: Survivor, aliases: tuple[tuple[str, str], ...]) -> None:
     """Replace the other names; a name kept from before keeps the kind it was recorded with
-    (the edit form lists names only)."""
-    kinds_before = dict(survivor.aliases.values_list("name", "kind"))
+    (the edit form lists names only). Then index the names afresh."""
+    kinds_before = {alias.name: alias.kind for alias in survivor.aliases.all()}
     survivor.aliases.all().delete()
     getattr(survivor, "_prefetched_objects_cache", {}).pop("aliases", None)
     SurvivorAlias.objects.bulk_create(
@@ -136,16 +136,25 @@ def _replace_aliases(survivor: Survivor, aliases: tuple[tuple[str, str], ...]) -
             survivor=survivor,
             name=name,
             kind=kinds_before.get(name, kind) if kind == AliasKind.OTHER else kind,
+            position=position,
         )
-        for name, kind in dict(aliases).items()
+        for position, (name, kind) in enumerate(dict(aliases).items())
     )
-    survivor.search_key = _search_key_from(survivor, [alias[0] for alias in aliases])
-    Survivor.objects.filter(pk=survivor.pk).update(search_key=survivor.search_key)
+    _reindex(survivor, [name for name, _kind in aliases])
 
 
-def _search_key_from(survivor: Survivor, aliases: list[str]) -> str:
+def _reindex(survivor: Survivor, aliases: list[str]) -> None:
+    """The blind-index tokens of every name, and of the date of birth (exact search)."""
     names = [survivor.preferred_name, survivor.legal_given_name, survivor.legal_family_name]
-    return search_form(" | ".join(n for n in [*names, *aliases] if n))
+    SurvivorNameToken.objects.filter(survivor=survivor).delete()
+    SurvivorNameToken.objects.bulk_create(
+        SurvivorNameToken(survivor=survivor, token=token)
+        for token in sorted(name_tokens(*names, *aliases))
+    )
+    born = survivor.date_of_birth
+    token = date_token(born) if born else ""
+    Survivor.objects.filter(pk=survivor.pk).update(date_of_birth_token=token)
+    survivor.date_of_birth_token = token
 
 
 def _labels(field_names: list[str]) -> list[str]:

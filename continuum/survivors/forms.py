@@ -18,7 +18,9 @@ MAX_ALIASES = 20
 
 
 def _max(name: str) -> int:
-    return int(getattr(Survivor._meta.get_field(name), "max_length", 0) or 0)
+    field = Survivor._meta.get_field(name)
+    # Sealed fields limit what is typed (plain_max_length), not the longer ciphertext.
+    return int(getattr(field, "plain_max_length", None) or getattr(field, "max_length", 0) or 0)
 
 
 class SurvivorForm(forms.Form):

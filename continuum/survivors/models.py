@@ -1,7 +1,9 @@
 """The person: identity, the names they go by, and how it is safe to reach them.
 
-The privacy issue encrypts the identifying fields here; until then they are plain columns and
-every read and write still goes through `access` and `audit`.
+Names, other names, the date of birth and the safe-contact details are sealed at rest
+(continuum.core.encrypted); they are found by blind-index tokens (SurvivorNameToken and
+date_of_birth_token), never by their text. Every read and write goes through `access` and
+`audit`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from continuum.accounts.models import Agency, User
+from continuum.core.encrypted import EncryptedDateField, EncryptedTextField
 from continuum.core.models import Versioned
 
 
@@ -32,11 +35,13 @@ class Language(models.TextChoices):
 
 class Survivor(Versioned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    legal_given_name = models.CharField(_("legal first name"), max_length=100, blank=True)
-    legal_family_name = models.CharField(_("legal last name"), max_length=100, blank=True)
-    preferred_name = models.CharField(_("name they use"), max_length=100, blank=True)
+    legal_given_name = EncryptedTextField(_("legal first name"), plain_max_length=100, blank=True)
+    legal_family_name = EncryptedTextField(_("legal last name"), plain_max_length=100, blank=True)
+    preferred_name = EncryptedTextField(_("name they use"), plain_max_length=100, blank=True)
     pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    date_of_birth = EncryptedDateField(_("date of birth"), blank=True)
+    # The blind index of the date of birth, for exact search and duplicate checks.
+    date_of_birth_token = models.CharField(max_length=32, blank=True, db_index=True)
     estimated_age = models.PositiveSmallIntegerField(_("estimated age"), null=True, blank=True)
     # The estimate was true on this day; the age shown grows from it.
     age_estimated_on = models.DateField(null=True, blank=True)
@@ -46,14 +51,12 @@ class Survivor(Versioned):
     other_language = models.CharField(_("language, if another"), max_length=60, blank=True)
     interpreter_needed = models.BooleanField(_("needs an interpreter"), default=False)
     # Safe contact: None means "not asked yet", which is different from "no".
-    safe_phone = models.CharField(_("safe phone number"), max_length=30, blank=True)
+    safe_phone = EncryptedTextField(_("safe phone number"), plain_max_length=30, blank=True)
     safe_to_call = models.BooleanField(_("safe to call"), null=True, blank=True)
     safe_to_text = models.BooleanField(_("safe to text"), null=True, blank=True)
     safe_to_leave_message = models.BooleanField(_("safe to leave a message"), null=True, blank=True)
-    safe_times = models.CharField(_("safe times to reach them"), max_length=200, blank=True)
-    code_word = models.CharField(_("code word"), max_length=60, blank=True)
-    # Folded names and aliases for search (continuum.core.text.search_form).
-    search_key = models.TextField(editable=False, default="")
+    safe_times = EncryptedTextField(_("safe times to reach them"), plain_max_length=200, blank=True)
+    code_word = EncryptedTextField(_("code word"), plain_max_length=60, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     # Until a case is opened, the agency the record was handed to (by the screener who made
@@ -66,7 +69,8 @@ class Survivor(Versioned):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["preferred_name", "legal_given_name", "legal_family_name"]
+        # Sealed names cannot be sorted by the database; lists sort by recency.
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.display_name
@@ -97,15 +101,30 @@ class AliasKind(models.TextChoices):
 
 
 class SurvivorAlias(models.Model):
+    # A UUID, known before the row is saved: the sealed name is bound to its row id.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survivor = models.ForeignKey(Survivor, on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(_("name"), max_length=100)
+    name = EncryptedTextField(_("name"), plain_max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=AliasKind.choices)
+    position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class SurvivorNameToken(models.Model):
+    """One blind-index token per word of any of the survivor's names and other names."""
+
+    survivor = models.ForeignKey(Survivor, on_delete=models.CASCADE, related_name="name_tokens")
+    token = models.CharField(max_length=32, db_index=True)
+
+    class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["survivor", "name"], name="alias_unique_per_survivor")
+            models.UniqueConstraint(fields=["survivor", "token"], name="name_token_once")
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.token

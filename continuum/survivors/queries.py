@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from continuum.access import policy
 from continuum.access.actor import Actor
@@ -14,8 +14,8 @@ from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.cases.models import Case
 from continuum.cases.queries import active_team, recent_events
-from continuum.core.text import search_form
-from continuum.survivors.models import Survivor
+from continuum.core.blind_index import date_token, name_tokens
+from continuum.survivors.models import Survivor, SurvivorNameToken
 
 SEARCH_LIMIT = 50
 
@@ -50,17 +50,21 @@ def cases_of(actor: Actor, survivor: Survivor) -> list[Case]:
 def search_survivors(
     actor: Actor, *, text: str = "", born_on: date | None = None
 ) -> list[Survivor]:
-    """Find survivors by any of their names (accents and case ignored) and date of birth.
+    """Find survivors by whole words of any of their names (accents, case and punctuation
+    ignored) and by date of birth, through blind-index tokens.
 
     The audit entry records that a search happened and how many matched, never what was
     typed: a search term is usually a name.
     """
     policy.require(actor, policy.Permission.SEARCH_SURVIVORS)
     found = survivors_for(actor)
-    for word in search_form(text).split():
-        found = found.filter(search_key__contains=word)
+    # Whole words, through blind-index tokens: the names themselves are sealed.
+    for token in name_tokens(text):
+        found = found.filter(
+            Exists(SurvivorNameToken.objects.filter(survivor=OuterRef("pk"), token=token))
+        )
     if born_on is not None:
-        found = found.filter(date_of_birth=born_on)
+        found = found.filter(date_of_birth_token=date_token(born_on))
     results: list[Survivor] = list(
         found.prefetch_related(
             Prefetch(

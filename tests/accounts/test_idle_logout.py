@@ -193,7 +193,7 @@ def _settings_in_subprocess(minutes: str) -> subprocess.CompletedProcess[str]:
         "from django.conf import settings; "
         "print(settings.IDLE_TIMEOUT_SECONDS, settings.IDLE_WARNING_SECONDS)"
     )
-    return subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=REPO,
         env=env,

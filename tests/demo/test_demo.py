@@ -112,12 +112,15 @@ def test_names_are_diverse(demo_community):
         for s in Survivor.objects.all()
     )
     assert not names.isascii()
-    assert Survivor.objects.exclude(preferred_name="").exists()
+    people = list(Survivor.objects.all())  # sealed names open on the instance only
+    assert any(s.preferred_name for s in people)
     assert Survivor.objects.filter(date_of_birth__isnull=True, estimated_age__isnull=False)
     assert Survivor.objects.filter(safe_to_call__isnull=True).exists()
     assert Survivor.objects.exclude(primary_language="en").filter(interpreter_needed=True)
     assert SurvivorAlias.objects.exists()
-    assert all("555-01" in s.safe_phone for s in Survivor.objects.exclude(safe_phone=""))
+    phones = [s.safe_phone for s in people if s.safe_phone]
+    assert phones
+    assert all("555-01" in phone for phone in phones)
 
 
 def test_rerun_changes_nothing(demo_community):
@@ -131,7 +134,6 @@ def test_rerun_changes_nothing(demo_community):
 def test_interrupted_load_is_completed_by_a_rerun(demo_community):
     # As if the load stopped before the last survivor: that survivor's transaction never ran.
     last = DemoSurvivor.objects.get(index=49)
-    Survivor.objects.filter(pk=last.survivor_id).update(legal_given_name="gone")
     survivor_count = Survivor.objects.count()
     last.delete()  # the demo no longer knows it: a rerun makes survivor 49 again
     DemoInstallation.objects.all().delete()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from continuum.cases.models import Case, CaseEvent
 from continuum.survivors.models import Survivor
-from tests.personas import World
+from tests.personas import World, survivor_named
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_names_in_any_script_are_saved_and_found(world: World, name: str) -> Non
     client = world.client_for("casey")
     response = client.post("/survivors/new/", _form(preferred_name=name, aliases="Nick\nNick"))
     assert response.status_code == 302
-    survivor = Survivor.objects.get(preferred_name=name)
+    survivor = survivor_named(name)
     assert [a.name for a in survivor.aliases.all()] == ["Nick"]
     page = client.get(response["Location"]).content.decode()
     assert name.replace("'", "&#x27;") in page

@@ -1,0 +1,92 @@
+"""The raw database holds no survivor's name, date of birth, phone number or contact note.
+
+Two looks, as someone who stole the database would take them: the bytes of a SQLite file
+(and its write-ahead log) after `continuum demo`, and on PostgreSQL every text value of every
+table read with plain SQL, past the application's decryption.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from continuum.demo import community
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secrets(today: date) -> set[str]:
+    """What must not be readable: every demo survivor's identifying details, as typed.
+
+    Single names shorter than five letters are left out (they also occur inside public text
+    such as staff names); they are covered as part of the full names.
+    """
+    public = " ".join(
+        [s.first_name + " " + s.last_name for s in community.STAFF]
+        + [a.name for a in community.AGENCIES]
+    )
+    found: set[str] = set()
+    for spec in community.build(today):
+        d = spec.details
+        full = f"{d.legal_given_name} {d.legal_family_name}".strip()
+        candidates = {
+            full,
+            d.preferred_name,
+            d.legal_given_name,
+            d.legal_family_name,
+            d.safe_phone,
+            d.safe_times,
+            d.code_word,
+            *(name for name, _ in d.aliases),
+        }
+        if d.date_of_birth:
+            candidates |= {d.date_of_birth.isoformat(), d.date_of_birth.strftime("%m/%d/%Y")}
+        found |= {c for c in candidates if len(c) >= 5 and c not in public}
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sqlite_file_holds_no_plaintext(tmp_path: Path) -> None:
+    env = {**os.environ, "CONTINUUM_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
+    env.pop("DATABASE_URL")
+    for command in (["migrate", "-v0"], ["demo", "-v0"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("continuum.sqlite3*"))
+    assert len(raw) > 100_000  # the database really is there
+    assert b"Delgado" in raw  # and plain text in it is readable (a staff name is not sealed)
+    today = timezone.localdate()
+    leaks = sorted(s for s in _secrets(today) if s.encode() in raw)
+    assert leaks == []
+    assert len(_secrets(today)) > 100  # and the check looked for something
+
+
+@pytest.mark.django_db
+def test_no_table_holds_plaintext_on_this_database() -> None:
+    """Every text column of every table, read with raw SQL (on PostgreSQL in CI)."""
+    call_command("demo", "-v0")
+    values: list[str] = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT * FROM {quoted}")
+            values.extend(str(v) for row in cursor.fetchall() for v in row if v is not None)
+    dump = "\n".join(values)
+    assert "Delgado" in dump  # the dump reads the data (a staff name is not sealed)
+    secrets = _secrets(timezone.localdate())
+    leaks = sorted(s for s in secrets if s in dump)
+    assert leaks == []
