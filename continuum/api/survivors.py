@@ -41,10 +41,10 @@ def _details(values: dict[str, Any]) -> SurvivorDetails:
     "/search", response={200: list[SurvivorMatch], **READ_ERRORS}, summary="Find survivors"
 )
 def search_survivors(request: HttpRequest, payload: SurvivorSearch) -> list[Survivor]:
-    """Survivors this token may see whose names contain every word of `q` (accents and case
-    ignored), and born on `born_on` if given. At most 50, newest first. A POST, so that names
-    and birth dates never appear in a URL (proxy and server logs). The search is audited (how
-    many matched, never what was typed)."""
+    """Survivors this token may see with every whole word of `q` among their names (accents
+    and case ignored), and born on `born_on` if given. At most 50, newest first. A POST, so
+    that names and birth dates never appear in a URL (proxy and server logs). The search is
+    audited (how many matched, never what was typed)."""
     return queries.search_survivors(request_actor(request), text=payload.q, born_on=payload.born_on)
 
 

@@ -213,7 +213,10 @@ class SearchForm(forms.Form):
     q = TextField(
         label=_("Name"),
         max_length=100,
-        help_text=_("Any name they use or have used. Accents and capitals don't matter."),
+        help_text=_(
+            "Whole names they use or have used: first, last or other names. Accents and "
+            "capitals don't matter; part of a name is not enough."
+        ),
         widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
     )
     born_on = PastDateField(label=_("Date of birth"))
