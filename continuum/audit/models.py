@@ -16,6 +16,10 @@ class AuditAction(models.TextChoices):
     SURVIVOR_CREATED = "survivor.created", _("Created survivor record")
     SURVIVOR_UPDATED = "survivor.updated", _("Changed survivor details")
     SURVIVOR_HANDED_OVER = "survivor.handed_over", _("Handed the record to an agency")
+    POSSIBLE_DUPLICATE = (
+        "survivor.possible_duplicate",
+        _("Was told this person may already be recorded here"),
+    )
     SURVIVORS_SEARCHED = "survivor.searched", _("Searched survivors")
     SURVIVORS_LISTED = "survivor.listed", _("Listed survivors")
     CASE_VIEWED = "case.viewed", _("Viewed case")

@@ -156,6 +156,12 @@ class SurvivorForm(forms.Form):
 
 
 class NewSurvivorForm(SurvivorForm):
+    not_a_duplicate = forms.BooleanField(
+        label=_("None of these is the person: record someone new"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["report_received_on"].conditional = True  # type: ignore[attr-defined]

@@ -3,10 +3,11 @@ and each read of a person's details is written to the audit log."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from continuum.access import policy
 from continuum.access.actor import Actor
@@ -15,6 +16,7 @@ from continuum.audit.models import AuditAction
 from continuum.cases.models import Case
 from continuum.cases.queries import active_team, recent_events
 from continuum.core.blind_index import date_token, name_tokens
+from continuum.survivors.actions import SurvivorDetails
 from continuum.survivors.models import Survivor, SurvivorNameToken
 
 SEARCH_LIMIT = 50
@@ -92,3 +94,42 @@ def waiting_for_a_case(actor: Actor) -> list[Survivor]:
     if waiting:
         record(actor, AuditAction.SURVIVORS_LISTED, detail={"waiting_for_case": len(waiting)})
     return waiting
+
+
+@dataclass(frozen=True)
+class PossibleMatches:
+    """People who may already be recorded: those the actor may see, and a bare count of
+    those recorded by agencies the actor may not see (never who they are)."""
+
+    visible: list[Survivor]
+    elsewhere: list[UUID]
+
+
+def possible_matches(actor: Actor, details: SurvivorDetails) -> PossibleMatches:
+    """Before recording someone: the same date of birth and a shared name, or two shared
+    names, through the blind indexes (the names themselves are sealed)."""
+    names = [details.preferred_name, details.legal_given_name, details.legal_family_name]
+    tokens = name_tokens(*names, *(name for name, _kind in details.aliases))
+    if not tokens:
+        return PossibleMatches([], [])
+    shared = Count("name_tokens", filter=Q(name_tokens__token__in=tokens), distinct=True)
+    alike = Q(shared__gte=2)
+    if details.date_of_birth:
+        alike |= Q(shared__gte=1, date_of_birth_token=date_token(details.date_of_birth))
+    found = list(
+        Survivor.objects.annotate(shared=shared).filter(alike).values_list("pk", flat=True)[:20]
+    )
+    if not found:
+        return PossibleMatches([], [])
+    visible = list(survivors_for(actor).filter(pk__in=found).prefetch_related("aliases"))
+    seen = {s.pk for s in visible}
+    if visible:
+        record(actor, AuditAction.SURVIVORS_LISTED, detail={"possible_duplicates": len(visible)})
+    return PossibleMatches(visible, [pk for pk in found if pk not in seen])
+
+
+def note_match_elsewhere(actor: Actor, matches: PossibleMatches) -> None:
+    """Logged on each record that matched, so that its own agency's supervisor sees in the
+    access log that someone elsewhere may be recording the same person."""
+    for survivor_id in matches.elsewhere:
+        record(actor, AuditAction.POSSIBLE_DUPLICATE, survivor_id=survivor_id)

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from continuum.access import policy
@@ -58,19 +59,39 @@ def create(request: HttpRequest, actor: Actor) -> HttpResponse:
     policy.require(actor, policy.Permission.CREATE_SURVIVOR)
     form = NewSurvivorForm(posted(request))
     can_open = policy.can(actor, policy.Permission.OPEN_CASE)
+    matches = None
     if request.method == "POST" and form.is_valid():
+        matches = queries.possible_matches(actor, form.details())
+        if matches.visible and not form.cleaned_data["not_a_duplicate"]:
+            # Ask first: the person may be one of these (GOV.UK "check before you add").
+            return render(
+                request,
+                "survivors/create.html",
+                {"form": form, "nav": "survivors", "can_open_case": can_open, "matches": matches},
+            )
         try:
             survivor = _create_with_case(actor, form, open_now=can_open)
         except CaseRuleBroken as problem:
             form.add_error(None, str(problem))
         else:
             messages.success(request, _("Saved."))
+            if matches.elsewhere:
+                queries.note_match_elsewhere(actor, matches)
+                messages.info(request, MATCH_ELSEWHERE)
             return redirect("survivors:detail", survivor_id=survivor.pk)
     return render(
         request,
         "survivors/create.html",
-        {"form": form, "nav": "survivors", "can_open_case": can_open},
+        {"form": form, "nav": "survivors", "can_open_case": can_open, "matches": matches},
     )
+
+
+MATCH_ELSEWHERE = gettext_lazy(
+    "Another agency in the network may already have recorded this person. Continuum does not "
+    "say who or where. If it matters for their care, ask your supervisor to raise it with the "
+    "MDT coordinator, who can bring the agencies together; the other agency can see in its "
+    "records that a possible match was found."
+)
 
 
 @transaction.atomic

@@ -246,3 +246,45 @@ def test_my_work_lists_records_waiting_for_a_case(world: World) -> None:
     assert 'data-testid="waiting-for-case"' in quinn_work
     assert url in quinn_work
     assert "waiting-for-case" not in world.client_for("casey").get("/cases/").content.decode()
+
+
+def test_a_possible_duplicate_the_user_can_see_is_shown_before_saving(world: World) -> None:
+    client = world.client_for("casey")
+    # Same date of birth and a shared name with Ana (Ana María Pérez, born 2010-03-04).
+    data = _form(preferred_name="Ana", legal_family_name="PEREZ", date_of_birth="2010-03-04")
+    before = Survivor.objects.count()
+    response = client.post("/survivors/new/", data)
+    html = response.content.decode()
+    assert 'data-testid="possible-matches"' in html
+    assert f"/survivors/{world.survivor.pk}/" in html
+    assert Survivor.objects.count() == before  # nothing saved yet
+    response = client.post("/survivors/new/", {**data, "not_a_duplicate": "on"})
+    assert response.status_code == 302
+    assert Survivor.objects.count() == before + 1
+
+
+def test_a_possible_duplicate_elsewhere_is_told_without_saying_who(world: World) -> None:
+    from continuum.audit.models import AuditAction, AuditEntry
+
+    quinn = world.client_for("quinn")  # at another agency: may not see Ana
+    data = _form(preferred_name="Ana", legal_given_name="Ana María", legal_family_name="Pérez")
+    response = quinn.post("/survivors/new/", data, follow=True)
+    html = response.content.decode()
+    message = next(
+        line for line in html.splitlines() if "may already have recorded this person" in line
+    )
+    assert "Lead Family Services" not in message
+    assert "Ana" not in message
+    assert f"/survivors/{world.survivor.pk}/" not in html
+    # Ana's own agency can see in her access log that someone may be recording her twice.
+    noted = AuditEntry.objects.filter(action=AuditAction.POSSIBLE_DUPLICATE)
+    assert list(noted.values_list("survivor_id", flat=True)) == [world.survivor.pk]
+
+
+def test_different_people_are_not_flagged(world: World) -> None:
+    response = world.client_for("casey").post(
+        "/survivors/new/", _form(preferred_name="Kai", legal_family_name="Pérez"), follow=True
+    )
+    html = response.content.decode()
+    assert "possible-matches" not in html
+    assert "may already have recorded" not in html
