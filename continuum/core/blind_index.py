@@ -75,4 +75,5 @@ _STROKES = str.maketrans(
 
 
 def _strip_stroke_letters(text: str) -> str:
-    return unicodedata.normalize("NFC", text).translate(_STROKES)
+    # NFKD first, so that a stroke letter carrying an accent (Ǿ = Ø + acute) comes apart.
+    return unicodedata.normalize("NFKD", text).translate(_STROKES)

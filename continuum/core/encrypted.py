@@ -63,6 +63,10 @@ class _SealedAttribute:
             instance.__dict__[self.field.attname] = _Plain(value)
 
 
+# startswith is kept for `continuum keys`, which looks for a key id prefix (a Sealed value).
+_SEALED_LOOKUPS = frozenset({"exact", "in", "isnull", "startswith"})
+
+
 class EncryptedField(models.TextField):
     """Base: subclasses say how a Python value becomes text and back."""
 
@@ -126,6 +130,14 @@ class EncryptedField(models.TextField):
             "(plain text must never reach the database, nor be filtered on)"
         )
 
+    def get_lookup(self, lookup_name: str) -> Any:
+        # Only lookups that prepare their value through get_prep_value (which refuses plain
+        # text) make sense on sealed values; contains, startswith, iexact... would send the
+        # text to the database as a query parameter and quietly match nothing.
+        if lookup_name not in _SEALED_LOOKUPS:
+            return None
+        return super().get_lookup(lookup_name)
+
     def value_to_string(self, obj: models.Model) -> str:
         return str(obj.__dict__.get(self.attname) or "")
 
@@ -159,6 +171,18 @@ class EncryptedDateField(EncryptedField):
 
     def from_text(self, text: str) -> datetime.date:
         return datetime.date.fromisoformat(text)
+
+
+class _SealedStartsWith(models.lookups.StartsWith):
+    """A key-id prefix search for `continuum keys`: only with a Sealed prefix, never text."""
+
+    def get_prep_lookup(self) -> Any:
+        if not isinstance(self.rhs, Sealed):
+            raise TypeError("sealed values can be searched only by their key-id prefix")
+        return super().get_prep_lookup()
+
+
+EncryptedField.register_lookup(_SealedStartsWith)
 
 
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedField]:

@@ -52,10 +52,10 @@ class KeyRing:
         key = self.keys.get(key_id)
         if key is None:
             raise DecryptionError(f"key {key_id} is not in the key ring")
-        raw = base64.b64decode(body)
         try:
+            raw = base64.b64decode(body, validate=True)
             plain = AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], aad.encode())
-        except Exception as error:  # InvalidTag: wrong row, wrong key, or changed bytes
+        except Exception as error:  # bad base64, or InvalidTag: wrong row, key or bytes
             raise DecryptionError("the value does not open with its key and row") from error
         return plain.decode()
 
