@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "continuum.cases",
     "continuum.api",
     "continuum.demo",
+    "continuum.retention",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from continuum.api.tokens import create_token
 from tests.personas import PERSONAS, World
@@ -48,6 +49,28 @@ def _survivor(world: World) -> dict[str, Any]:
 def _drew_on_team(world: World) -> dict[str, Any]:
     member = world.case.care_team.get(user=world.users["drew"])
     return {"case_id": world.case.pk, "member_id": member.pk}
+
+
+def _release(world: World) -> dict[str, Any]:
+    from continuum.survivors.actions import ReleaseTerms, record_release
+
+    today = timezone.localdate()
+    release = record_release(
+        actor=world.actor("casey"),
+        survivor=world.survivor,
+        terms=ReleaseTerms(
+            recipient_agency=world.agencies["partner"],
+            categories=frozenset({"identity"}),
+            purpose="counselling",
+            starts_on=today,
+            survivor_signed_on=today,
+            ends_on_event="case_closed",
+            guardian_name="Rosa Pérez",
+            guardian_relationship="parent",
+            guardian_signed_on=today,
+        ),
+    )
+    return {"survivor_id": world.survivor.pk, "release_id": release.pk}
 
 
 def _caseys_token(world: World) -> dict[str, Any]:
@@ -90,6 +113,12 @@ EXPECTED: dict[str, Expect] = {
     "survivors:access_log": Expect("get", {"sam": 200, "casey": 403, "drew": 403}, 404, _survivor),
     # The world's survivor has a case: nobody hands it over any more (see tests/survivors).
     "survivors:hand_over": Expect("post", {"casey": 403, "sam": 403, "drew": 403}, 404, _survivor),
+    # Releases are the lead agency's: its case managers and supervisors.
+    "survivors:sharing": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
+    "survivors:new_release": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
+    "survivors:revoke_release": Expect(
+        "post", {"casey": 302, "sam": 302, "drew": 403}, 404, _release
+    ),
     "survivors:open_case": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
 }
 

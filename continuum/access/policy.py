@@ -42,6 +42,7 @@ class Permission(StrEnum):
     EDIT_CASE = "edit_case"
     MANAGE_CARE_TEAM = "manage_care_team"
     VIEW_ACCESS_LOG = "view_access_log"
+    MANAGE_RELEASES = "manage_releases"
 
 
 # Roles that see every case their agency leads or is on the care team of.
@@ -127,6 +128,7 @@ _ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.EDIT_CASE: CASE_OPENER_ROLES,
     Permission.MANAGE_CARE_TEAM: TEAM_MANAGER_ROLES,
     Permission.VIEW_ACCESS_LOG: frozenset({Role.SUPERVISOR}),
+    Permission.MANAGE_RELEASES: CASE_OPENER_ROLES,
 }
 
 
@@ -182,6 +184,15 @@ def require_hand_over(actor: Actor, survivor: Survivor) -> None:
         raise Forbidden(
             _("Only whoever recorded this person, or their supervisor, can hand it over.")
         )
+
+
+def require_release_management(actor: Actor, survivor: Survivor) -> None:
+    """Releases are recorded and revoked by the agency leading care now (its case managers
+    and supervisors): it is the one disclosing."""
+    require(actor, Permission.MANAGE_RELEASES)
+    leads_now = survivor.cases.exclude(status="closed").filter(lead_agency_id=actor.agency_id)
+    if not leads_now.exists():
+        raise Forbidden(_("Only the agency leading this person's care records releases."))
 
 
 def require_survivor_write(actor: Actor, survivor: Survivor) -> None:

@@ -51,7 +51,7 @@ def my_cases(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     actor = request_actor(request)
     cases = queries.my_cases(actor)
     count = cases.count()
-    items = list(cases[page.offset : page.offset + page.limit])
+    items = queries.mask_survivors_of(actor, list(cases[page.offset : page.offset + page.limit]))
     queries.audit_case_list(actor, len(items))
     return {"items": items, "count": count, "limit": page.limit, "offset": page.offset}
 
@@ -162,7 +162,7 @@ def remove_care_team_member(request: HttpRequest, case_id: UUID, member_id: int)
 def dashboard(request: HttpRequest) -> dict[str, Any]:
     """My open cases and what is due on them, soonest first. Audited as a case list."""
     actor = request_actor(request)
-    cases = list(queries.my_cases(actor))
+    cases = queries.mask_survivors_of(actor, list(queries.my_cases(actor)))
     queries.audit_case_list(actor, len(cases))
     items = [
         {

@@ -200,7 +200,7 @@ class SurvivorOut(Schema):
     estimated_age: int | None
     age_estimated_on: date | None
     age: int | None
-    primary_language: Language
+    primary_language: Language | None
     other_language: str
     interpreter_needed: bool
     safe_phone: str
@@ -210,9 +210,19 @@ class SurvivorOut(Schema):
     safe_times: str
     code_word: str
     aliases: list[AliasOut]
+    # Categories of this record your agency may not see now: their fields are empty.
+    withheld: list[str]
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_primary_language(obj: Survivor) -> str | None:
+        return obj.primary_language or None  # empty when identity is withheld
+
+    @staticmethod
+    def resolve_withheld(obj: Survivor) -> list[str]:
+        return sorted(getattr(obj, "withheld", ()))
 
     @staticmethod
     def resolve_aliases(obj: Survivor) -> list[SurvivorAlias]:

@@ -16,6 +16,8 @@ class AuditAction(models.TextChoices):
     SURVIVOR_CREATED = "survivor.created", _("Created survivor record")
     SURVIVOR_UPDATED = "survivor.updated", _("Changed survivor details")
     SURVIVOR_HANDED_OVER = "survivor.handed_over", _("Handed the record to an agency")
+    RELEASE_RECORDED = "release.recorded", _("Recorded a release of information")
+    RELEASE_REVOKED = "release.revoked", _("Revoked a release of information")
     POSSIBLE_DUPLICATE = (
         "survivor.possible_duplicate",
         _("Was told this person may already be recorded here"),
@@ -46,6 +48,8 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET = "admin.password_reset", _("Reset a password")
     TOKEN_CREATED = "api.token_created", _("Created API token")
     TOKEN_REVOKED = "api.token_revoked", _("Revoked API token")
+    RECORD_DESTROYED = "retention.destroyed", _("Destroyed under the retention schedule")
+    RETENTION_CHANGED = "retention.rule_changed", _("Changed a retention period")
 
 
 class AuditEntry(models.Model):

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from continuum.access import policy
+from continuum.access import policy, sharing
 from continuum.access.actor import Actor
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
@@ -38,6 +38,7 @@ def case_for(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Case:
                 actor, AuditAction.ACCESS_DENIED, survivor_id=existing, case_id=UUID(str(case_id))
             )
         raise policy.NotFound()
+    sharing.mask(actor, [case.survivor])
     if audit_read:
         record_case_read(actor, case, "case")
     return case
@@ -135,6 +136,12 @@ def my_cases(actor: Actor) -> QuerySet[Case]:
     return cases.annotate(has_lead_case_manager=has_lead, inactive=open_first).order_by(
         "inactive", "-opened_on", "reference"
     )
+
+
+def mask_survivors_of(actor: Actor, cases: list[Case]) -> list[Case]:
+    """Blank, on each listed case's survivor, what the actor's agency may not see."""
+    sharing.mask(actor, [case.survivor for case in cases])
+    return cases
 
 
 def items_due(cases: list[Case]) -> list[WorkItem]:

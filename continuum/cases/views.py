@@ -31,6 +31,7 @@ from continuum.survivors.queries import survivor_for, waiting_for_a_case
 def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The dashboard: the cases I work on and what is due on them."""
     cases = list(queries.my_cases(actor)) if policy.can(actor, policy.Permission.VIEW_CASE) else []
+    queries.mask_survivors_of(actor, cases)
     if cases:
         queries.audit_case_list(actor, len(cases))
     return render(

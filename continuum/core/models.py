@@ -39,6 +39,8 @@ def save_if_unchanged(record: Versioned, *, expected_version: int, fields: dict[
     """
     from continuum.core.encrypted import EncryptedField
 
+    if getattr(record, "withheld", None):
+        raise RuntimeError("a record masked for display cannot be saved")
     model = type(record)
     stored = {}
     for name, value in fields.items():

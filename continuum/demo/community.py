@@ -708,3 +708,29 @@ def build(today: date) -> list[SurvivorSpec]:
             )
         )
     return specs
+
+
+# What the survivor agreed each kind of partner may see (releases of information). The demo
+# leaves every seventh case without releases, to show what a partner sees then: nothing.
+RELEASED_TO: dict[str, frozenset[str]] = {
+    "cac": frozenset({"identity", "contact", "screening", "needs", "legal"}),
+    "counseling": frozenset({"identity", "contact", "mental_health", "health", "needs"}),
+    "mentors": frozenset({"identity", "contact", "care_plan", "legal"}),
+    "gal": frozenset({"identity", "legal", "placement", "education"}),
+    "safehouse": frozenset({"identity", "contact", "placement", "health"}),
+    "clinic": frozenset({"identity", "health"}),
+    "legal": frozenset({"identity", "legal"}),
+    "school": frozenset({"identity", "education"}),
+    "dcf": frozenset({"identity", "contact", "placement", "needs"}),
+}
+RELEASE_PURPOSES: dict[str, str] = {
+    "cac": "Forensic interview and the MDT staffing",
+    "counseling": "Weekly counselling sessions",
+    "mentors": "A survivor-mentor to go with them to court and appointments",
+    "gal": "Their guardian ad litem's reports to the court",
+    "safehouse": "Placement in a safe home",
+    "clinic": "Medical care",
+    "legal": "Help with their court case",
+    "school": "Getting back to school",
+    "dcf": "Child-welfare services",
+}

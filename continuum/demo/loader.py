@@ -32,7 +32,7 @@ from continuum.cases.actions import add_care_team_member, change_case_status, op
 from continuum.cases.models import Case, CaseEvent, CaseStatus, EventKind
 from continuum.demo import community
 from continuum.demo.models import DemoInstallation, DemoSurvivor
-from continuum.survivors.actions import create_survivor, hand_over
+from continuum.survivors.actions import ReleaseTerms, create_survivor, hand_over, record_release
 from continuum.survivors.models import Survivor
 
 TOTP_DEVICE_NAME = "Demo authenticator"
@@ -272,6 +272,7 @@ def _load_survivor(
             role=member.role,
             user=users[member.username] if member.username else None,
         )
+    _record_releases(lead, survivor, case, plan, agencies, spec.index)
     for step in plan.steps:
         change_case_status(
             actor=lead,
@@ -281,6 +282,39 @@ def _load_survivor(
             expected_version=case.version,
         )
     _spread_history(case, today)
+
+
+def _record_releases(
+    lead: Actor,
+    survivor: Survivor,
+    case: Case,
+    plan: community.CaseSpec,
+    agencies: dict[str, Agency],
+    index: int,
+) -> None:
+    """Releases for the partners on the team, as the survivor (and, for a minor, the legal
+    custodian) signed them; every seventh case has none."""
+    if index % 7 == 0 or lead.role not in ("case_manager", "supervisor"):
+        return
+    minor = (survivor.age_on(case.opened_on) or 0) < 18
+    for key in sorted({member.agency for member in plan.team} & set(community.RELEASED_TO)):
+        if agencies[key].pk == case.lead_agency_id:
+            continue
+        record_release(
+            actor=lead,
+            survivor=survivor,
+            terms=ReleaseTerms(
+                recipient_agency=agencies[key],
+                categories=community.RELEASED_TO[key],
+                purpose=community.RELEASE_PURPOSES[key],
+                starts_on=case.opened_on,
+                survivor_signed_on=case.opened_on,
+                ends_on_event="case_closed",
+                guardian_name=agencies["dcf"].name if minor else "",
+                guardian_relationship="custodian" if minor else "",
+                guardian_signed_on=case.opened_on if minor else None,
+            ),
+        )
 
 
 def _spread_history(case: Case, today: date) -> None:

@@ -19,7 +19,13 @@ from continuum.cases.models import EventKind
 from continuum.cases.timeline import add_event
 from continuum.core.blind_index import date_token, name_tokens
 from continuum.core.models import save_if_unchanged
-from continuum.survivors.models import AliasKind, Survivor, SurvivorAlias, SurvivorNameToken
+from continuum.survivors.models import (
+    AliasKind,
+    Release,
+    Survivor,
+    SurvivorAlias,
+    SurvivorNameToken,
+)
 
 IDENTITY_FIELDS = (
     "legal_given_name",
@@ -197,3 +203,105 @@ def hand_over(*, actor: Actor, survivor: Survivor, agency: Agency) -> Survivor:
 
 class HandOverRefused(Exception):
     """The hand-over cannot be done as asked; the message says why."""
+
+
+class ReleaseRefused(Exception):
+    """The release cannot be recorded as given; the message says why."""
+
+
+@dataclass(frozen=True)
+class ReleaseTerms:
+    recipient_agency: Agency
+    categories: frozenset[str]
+    purpose: str
+    starts_on: date
+    survivor_signed_on: date
+    expires_on: date | None = None
+    ends_on_event: str = ""
+    guardian_name: str = ""
+    guardian_relationship: str = ""
+    guardian_signed_on: date | None = None
+    given_verbally: bool = False
+
+
+@transaction.atomic
+def record_release(*, actor: Actor, survivor: Survivor, terms: ReleaseTerms) -> Release:
+    """Record a release of information from the actor's agency (the one leading care) to
+    another agency, as the survivor signed it.
+
+    Caller: the lead agency's case managers and supervisors. A minor's release also needs a
+    non-offending parent or guardian, or the legal custodian. Refusing a release never
+    blocks a case or services: nothing else depends on one existing.
+    """
+    policy.require_release_management(actor, survivor)
+    _check_terms(survivor, terms)
+    release = Release.objects.create(
+        survivor=survivor,
+        disclosing_agency=actor.agency,
+        recipient_agency=terms.recipient_agency,
+        categories=sorted(terms.categories),
+        purpose=terms.purpose,
+        starts_on=terms.starts_on,
+        expires_on=terms.expires_on,
+        ends_on_event=terms.ends_on_event,
+        survivor_signed_on=terms.survivor_signed_on,
+        guardian_name=terms.guardian_name,
+        guardian_relationship=terms.guardian_relationship,
+        guardian_signed_on=terms.guardian_signed_on,
+        given_verbally=terms.given_verbally,
+        recorded_by=actor.user,
+    )
+    record(
+        actor,
+        AuditAction.RELEASE_RECORDED,
+        survivor_id=survivor.pk,
+        obj=release,
+        detail={
+            "recipient_agency_id": terms.recipient_agency.pk,
+            "categories": sorted(terms.categories),
+        },
+    )
+    return release
+
+
+def _check_terms(survivor: Survivor, terms: ReleaseTerms) -> None:
+    from continuum.access.categories import DataCategory
+
+    if not terms.categories or not terms.categories <= set(DataCategory):
+        raise ReleaseRefused(_("Choose what may be shared."))
+    if not terms.expires_on and not terms.ends_on_event:
+        raise ReleaseRefused(
+            _("A release must end: give an end date, or end it when the case closes.")
+        )
+    if terms.expires_on and terms.expires_on < terms.starts_on:
+        raise ReleaseRefused(_("The end date is before the start date."))
+    age = survivor.age_on(terms.survivor_signed_on)
+    is_minor = age is None or age < 18
+    if is_minor and not (terms.guardian_name and terms.guardian_relationship):
+        raise ReleaseRefused(
+            _(
+                "They are under 18 (or their age is not known): a non-offending parent or "
+                "guardian, or the legal custodian, must sign too."
+            )
+        )
+
+
+@transaction.atomic
+def revoke_release(*, actor: Actor, release: Release) -> Release:
+    """The survivor takes a release back. It stops working on the next request, for every
+    session. Caller: the lead agency's case managers and supervisors."""
+    policy.require_release_management(actor, release.survivor)
+    updated = Release.objects.filter(pk=release.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor.user
+    )
+    if updated != 1:
+        raise ReleaseRefused(_("This release was already revoked."))
+    release.refresh_from_db()
+    record(
+        actor,
+        AuditAction.RELEASE_REVOKED,
+        survivor_id=release.survivor_id,
+        obj=release,
+        detail={"recipient_agency_id": release.recipient_agency_id},
+    )
+    return release

@@ -8,10 +8,17 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from continuum.access.categories import CATEGORY_CHOICES
 from continuum.accounts.models import Agency
 from continuum.core.forms import PastDateField, TextField, VersionField, YesNoUnknownField
-from continuum.survivors.actions import SurvivorDetails
-from continuum.survivors.models import AliasKind, Language, Survivor
+from continuum.survivors.actions import ReleaseTerms, SurvivorDetails
+from continuum.survivors.models import (
+    AliasKind,
+    GuardianRelationship,
+    Language,
+    ReleaseEndEvent,
+    Survivor,
+)
 
 _PHONE = re.compile(r"^[0-9+() .\-]{7,30}$")
 MAX_ALIASES = 20
@@ -247,3 +254,81 @@ def _shown(field: forms.Field, value: Any) -> str:
     if value in choices:
         return str(choices[value])
     return str(value).replace("\n", ", ")
+
+
+class ReleaseForm(forms.Form):
+    recipient_agency = forms.ModelChoiceField(
+        label=_("Agency that may receive the information"),
+        queryset=Agency.objects.filter(is_active=True),
+        empty_label=_("— choose —"),
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("What may be shared"),
+        choices=CATEGORY_CHOICES,
+        help_text=_("Only what this agency needs for the purpose below."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+    )
+    purpose = TextField(
+        label=_("Purpose"),
+        max_length=300,
+        required=True,
+        help_text=_("In the survivor's words if you can: what the sharing is for."),
+    )
+    starts_on = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date", "class": "usa-input"})
+    )
+    expires_on = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "usa-input"}),
+    )
+    ends_on_event = forms.ChoiceField(
+        label=_("Or until"),
+        required=False,
+        choices=ReleaseEndEvent.choices,
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    survivor_signed_on = PastDateField(label=_("The survivor signed on"), required=True)
+    guardian_name = TextField(
+        label=_("Parent, guardian or custodian who also signed"),
+        max_length=120,
+        help_text=_(
+            "Needed when the survivor is under 18. Never someone suspected of harming them."
+        ),
+    )
+    guardian_relationship = forms.ChoiceField(
+        label=_("Their relationship"),
+        required=False,
+        choices=[("", _("— choose —")), *GuardianRelationship.choices],
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    guardian_signed_on = PastDateField(label=_("They signed on"))
+    given_verbally = forms.BooleanField(
+        label=_("Given verbally: to be confirmed in writing"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
+
+    def __init__(self, *args: Any, lead_agency_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agencies = Agency.objects.filter(is_active=True).exclude(pk=lead_agency_id)
+        self.fields["recipient_agency"].queryset = agencies  # type: ignore[attr-defined]
+        for name in ("guardian_name", "guardian_relationship", "guardian_signed_on"):
+            self.fields[name].conditional = True  # type: ignore[attr-defined]
+
+    def terms(self) -> ReleaseTerms:
+        data = self.cleaned_data
+        return ReleaseTerms(
+            recipient_agency=data["recipient_agency"],
+            categories=frozenset(data["categories"]),
+            purpose=data["purpose"],
+            starts_on=data["starts_on"],
+            expires_on=data["expires_on"],
+            ends_on_event=data["ends_on_event"] or "",
+            survivor_signed_on=data["survivor_signed_on"],
+            guardian_name=data["guardian_name"],
+            guardian_relationship=data["guardian_relationship"] or "",
+            guardian_signed_on=data["guardian_signed_on"],
+            given_verbally=data["given_verbally"],
+        )

@@ -78,6 +78,8 @@ class Survivor(Versioned):
     @property
     def display_name(self) -> str:
         """Lead with the name the person uses (trauma-informed), then the legal name."""
+        if "identity" in getattr(self, "withheld", ()):
+            return str(_("Name not shared with your agency"))
         return self.preferred_name or self.legal_name or str(_("Name not recorded"))
 
     @property
@@ -128,3 +130,57 @@ class SurvivorNameToken(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class GuardianRelationship(models.TextChoices):
+    PARENT = "parent", _("Non-offending parent")
+    GUARDIAN = "guardian", _("Legal guardian")
+    CUSTODIAN = "custodian", _("Legal custodian (child-welfare agency)")
+
+
+class ReleaseEndEvent(models.TextChoices):
+    NONE = "", _("No event: the end date only")
+    CASE_CLOSED = "case_closed", _("When the case closes")
+
+
+class Release(models.Model):
+    """A release of information: what one agency may disclose to another, for what purpose,
+    from when until when, as the survivor (and for a minor, a guardian) signed it.
+
+    Checked at every read: revoking or expiry takes effect on the next request, for every
+    session, with no job to run.
+    """
+
+    # A UUID, known before the row is saved: the sealed guardian name is bound to it.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survivor = models.ForeignKey(Survivor, on_delete=models.CASCADE, related_name="releases")
+    disclosing_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    recipient_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    categories = models.JSONField(_("what may be shared"), default=list)
+    purpose = models.CharField(_("purpose"), max_length=300)
+    starts_on = models.DateField(_("from"))
+    expires_on = models.DateField(_("until"), null=True, blank=True)
+    ends_on_event = models.CharField(
+        _("or until"), max_length=20, choices=ReleaseEndEvent.choices, blank=True
+    )
+    survivor_signed_on = models.DateField(_("survivor signed on"))
+    guardian_name = EncryptedTextField(_("guardian or custodian"), plain_max_length=120, blank=True)
+    guardian_relationship = models.CharField(
+        _("their relationship"), max_length=20, choices=GuardianRelationship.choices, blank=True
+    )
+    guardian_signed_on = models.DateField(_("guardian signed on"), null=True, blank=True)
+    given_verbally = models.BooleanField(_("given verbally, to confirm in writing"), default=False)
+    confirmed_in_writing_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["survivor", "recipient_agency"])]
+
+    def __str__(self) -> str:
+        return f"release to {self.recipient_agency_id}"

@@ -8,16 +8,19 @@ from datetime import date
 from uuid import UUID
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from continuum.access import policy
+from continuum.access import policy, sharing
 from continuum.access.actor import Actor
+from continuum.access.categories import parse_categories
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
-from continuum.cases.models import Case
+from continuum.cases.models import CareTeamMember, Case
 from continuum.cases.queries import active_team, recent_events
 from continuum.core.blind_index import date_token, name_tokens
 from continuum.survivors.actions import SurvivorDetails
-from continuum.survivors.models import Survivor, SurvivorNameToken
+from continuum.survivors.models import Release, Survivor, SurvivorNameToken
 
 SEARCH_LIMIT = 50
 
@@ -34,8 +37,15 @@ def survivor_for(actor: Actor, survivor_id: UUID | str, *, audit_read: bool = Tr
         if Survivor.objects.filter(pk=survivor_id).exists():
             record(actor, AuditAction.ACCESS_DENIED, survivor_id=UUID(str(survivor_id)))
         raise policy.NotFound()
+    sharing.mask(actor, [survivor])
     if audit_read:
-        record(actor, AuditAction.SURVIVOR_VIEWED, survivor_id=survivor.pk, obj=survivor)
+        record(
+            actor,
+            AuditAction.SURVIVOR_VIEWED,
+            survivor_id=survivor.pk,
+            obj=survivor,
+            detail={"withheld": sorted(survivor.withheld)},  # type: ignore[attr-defined]
+        )
     return survivor
 
 
@@ -76,6 +86,7 @@ def search_survivors(
             )
         ).order_by("-created_at")[:SEARCH_LIMIT]
     )
+    sharing.mask(actor, results)
     record(actor, AuditAction.SURVIVORS_SEARCHED, detail={"results": len(results)})
     return results
 
@@ -91,6 +102,7 @@ def waiting_for_a_case(actor: Actor) -> list[Survivor]:
         .filter(handed_to_agency_id=actor.agency_id, cases__isnull=True)
         .order_by("handed_over_at")[:SEARCH_LIMIT]
     )
+    sharing.mask(actor, waiting)
     if waiting:
         record(actor, AuditAction.SURVIVORS_LISTED, detail={"waiting_for_case": len(waiting)})
     return waiting
@@ -122,6 +134,7 @@ def possible_matches(actor: Actor, details: SurvivorDetails) -> PossibleMatches:
     if not found:
         return PossibleMatches([], [])
     visible = list(survivors_for(actor).filter(pk__in=found).prefetch_related("aliases"))
+    sharing.mask(actor, visible)
     seen = {s.pk for s in visible}
     if visible:
         record(actor, AuditAction.SURVIVORS_LISTED, detail={"possible_duplicates": len(visible)})
@@ -133,3 +146,71 @@ def note_match_elsewhere(actor: Actor, matches: PossibleMatches) -> None:
     access log that someone elsewhere may be recording the same person."""
     for survivor_id in matches.elsewhere:
         record(actor, AuditAction.POSSIBLE_DUPLICATE, survivor_id=survivor_id)
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    release: Release
+    status: str  # in_force, not_started, expired, ended, revoked
+    categories: list[str]
+
+
+@dataclass(frozen=True)
+class AgencySharing:
+    agency_name: str
+    roles: list[str]
+    categories: list[str]  # labels of what it sees now
+
+
+def releases_of(actor: Actor, survivor: Survivor) -> list[ReleaseRow]:
+    """Every release recorded for this person, with where it stands today (lead agency)."""
+    policy.require_release_management(actor, survivor)
+    today = timezone.localdate()
+    open_leads = set(
+        survivor.cases.exclude(status="closed").values_list("lead_agency_id", flat=True)
+    )
+    rows = []
+    for release in survivor.releases.select_related("recipient_agency", "disclosing_agency"):
+        rows.append(ReleaseRow(release, _status(release, today, open_leads), _labels(release)))
+    return rows
+
+
+def _status(release: Release, today: date, open_leads: set[int]) -> str:
+    if release.revoked_at:
+        return "revoked"
+    if release.starts_on > today:
+        return "not_started"
+    if release.expires_on and release.expires_on < today:
+        return "expired"
+    if release.ends_on_event == "case_closed" and release.disclosing_agency_id not in open_leads:
+        return "ended"
+    return "in_force"
+
+
+def _labels(release: Release) -> list[str]:
+    return [c.label for c in sorted(parse_categories(release.categories))]
+
+
+def who_sees_what(actor: Actor, survivor: Survivor, rows: list[ReleaseRow]) -> list[AgencySharing]:
+    """For the survivor, in plain words: each agency on the care team and what it sees now."""
+    team = CareTeamMember.objects.filter(
+        case__survivor=survivor, case__status__in=["open", "inactive"], removed_at__isnull=True
+    ).select_related("agency", "case")
+    by_agency: dict[int, AgencySharing] = {}
+    for member in team:
+        agency = member.agency
+        if agency.pk not in by_agency:
+            if member.case.lead_agency_id == agency.pk:
+                seen = [str(_("Everything their role needs: they lead the care"))]
+            else:
+                seen = sorted(
+                    {
+                        label
+                        for row in rows
+                        if row.status == "in_force" and row.release.recipient_agency_id == agency.pk
+                        for label in row.categories
+                    }
+                )
+            by_agency[agency.pk] = AgencySharing(agency.name, [], seen)
+        by_agency[agency.pk].roles.append(member.get_role_display())
+    return sorted(by_agency.values(), key=lambda a: a.agency_name)

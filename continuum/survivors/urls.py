@@ -11,5 +11,12 @@ urlpatterns = [
     path("<uuid:survivor_id>/edit/", views.edit, name="edit"),
     path("<uuid:survivor_id>/access-log/", views.access_log, name="access_log"),
     path("<uuid:survivor_id>/hand-over/", views.hand_over, name="hand_over"),
+    path("<uuid:survivor_id>/sharing/", views.sharing, name="sharing"),
+    path("<uuid:survivor_id>/releases/new/", views.new_release, name="new_release"),
+    path(
+        "<uuid:survivor_id>/releases/<uuid:release_id>/revoke/",
+        views.revoke_release,
+        name="revoke_release",
+    ),
     path("<uuid:survivor_id>/cases/new/", case_views.open_for_survivor, name="open_case"),
 ]

@@ -16,13 +16,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.access.categories import DataCategory
 from continuum.audit.queries import ACCESS_LOG_LIMIT, access_log_for
 from continuum.cases.actions import CaseRuleBroken, open_case
 from continuum.cases.queries import mdt_due_on
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
 from continuum.survivors import actions, queries
-from continuum.survivors.forms import EditSurvivorForm, HandOverForm, NewSurvivorForm, SearchForm
+from continuum.survivors.forms import (
+    EditSurvivorForm,
+    HandOverForm,
+    NewSurvivorForm,
+    ReleaseForm,
+    SearchForm,
+)
 from continuum.survivors.models import Survivor
 
 
@@ -131,6 +138,8 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
             "hand_over_form": HandOverForm()
             if _allowed(policy.require_hand_over, actor, survivor)
             else None,
+            "can_manage_releases": _allowed(policy.require_release_management, actor, survivor),
+            "withheld_labels": [DataCategory(c).label for c in sorted(survivor.withheld)],  # type: ignore[attr-defined]
             "can_see_access_log": leads and policy.can(actor, policy.Permission.VIEW_ACCESS_LOG),
             "actor_leads": leads,
             "nav": "survivors",
@@ -222,3 +231,76 @@ def hand_over(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResp
             % {"agency": form.cleaned_data["agency"].name},
         )
     return redirect("survivors:detail", survivor_id=survivor.pk)
+
+
+@actor_required
+def sharing(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
+    """Who can see what, and why: the releases, in plain words the survivor can take home
+    (the page prints cleanly). For the agency leading care."""
+    survivor = queries.survivor_for(actor, survivor_id)
+    rows = queries.releases_of(actor, survivor)
+    return render(
+        request,
+        "survivors/sharing.html",
+        {
+            "survivor": survivor,
+            "rows": rows,
+            "agencies": queries.who_sees_what(actor, survivor, rows),
+            "today": timezone.localdate(),
+            "nav": "survivors",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required
+def new_release(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=request.method == "GET")
+    policy.require_release_management(actor, survivor)
+    form = ReleaseForm(
+        posted(request),
+        lead_agency_id=actor.agency_id,
+        initial={"starts_on": timezone.localdate(), "survivor_signed_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_release(actor=actor, survivor=survivor, terms=form.terms())
+        except actions.ReleaseRefused as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, _("Release recorded."))
+            return redirect("survivors:sharing", survivor_id=survivor.pk)
+    return render(
+        request,
+        "survivors/release_form.html",
+        {"form": form, "survivor": survivor, "nav": "survivors"},
+    )
+
+
+@require_POST
+@actor_required
+def revoke_release(
+    request: HttpRequest, actor: Actor, survivor_id: UUID, release_id: UUID
+) -> HttpResponse:
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    release = next(
+        (
+            row.release
+            for row in queries.releases_of(actor, survivor)
+            if row.release.pk == release_id
+        ),
+        None,
+    )
+    if release is None:
+        raise policy.NotFound()
+    try:
+        actions.revoke_release(actor=actor, release=release)
+    except actions.ReleaseRefused as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request,
+            _("Revoked. %(agency)s stops seeing it now.")
+            % {"agency": release.recipient_agency.name},
+        )
+    return redirect("survivors:sharing", survivor_id=survivor.pk)

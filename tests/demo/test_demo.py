@@ -285,3 +285,19 @@ def test_screened_records_handed_to_the_lead_agency_are_found_there():
     assert handed.count() == 3
     sam = _actor("sam")
     assert set(handed) <= set(survivors_for(sam))
+
+
+def test_partners_see_what_the_releases_allow():
+    from continuum.access import sharing
+    from continuum.survivors.models import Release
+    from continuum.survivors.queries import survivors_for
+
+    assert Release.objects.exists()
+    drew = _actor("drew")
+    people = list(survivors_for(drew))
+    sharing.mask(drew, people)
+    named = [p for p in people if "identity" not in p.withheld]
+    unnamed = [p for p in people if "identity" in p.withheld]
+    assert named, "most partners' cases have a release"
+    assert unnamed, "every seventh case has none, to show what that looks like"
+    assert all(p.display_name == "Name not shared with your agency" for p in unnamed)

@@ -1,0 +1,110 @@
+"""What of a survivor's record an actor may see: role, relation and releases, decided per read.
+
+- The agency leading care (or, before any case, the agency that recorded the person or was
+  handed the record) sees what the actor's role may see.
+- Another agency on the care team sees, of that, only the categories a release of
+  information names for it now: started, not expired, not revoked, its end event (the case
+  closing) not reached. Revocation and expiry take effect on the next request.
+
+`mask` blanks what may not be seen on the survivor objects themselves, before any page or API
+response is built, so it is never sent to the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q
+from django.utils import timezone
+
+from continuum.access.actor import Actor
+from continuum.access.categories import (
+    ROLE_CATEGORIES,
+    SURVIVOR_FIELDS,
+    DataCategory,
+    parse_categories,
+)
+from continuum.cases.models import Case, CaseStatus
+from continuum.survivors.models import Release, ReleaseEndEvent, Survivor, SurvivorAlias
+
+
+def release_in_force_q(today: date) -> Q:
+    """Started, not past its end date, not revoked (the end event is checked separately)."""
+    return Q(revoked_at__isnull=True, starts_on__lte=today) & (
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    )
+
+
+def categories_for(actor: Actor, survivors: Iterable[Survivor]) -> dict[UUID, frozenset[str]]:
+    """Per survivor, the categories this actor may see now (2 queries for any number)."""
+    people = list(survivors)
+    role_allows = ROLE_CATEGORIES.get(actor.role, frozenset())
+    if not people:
+        return {}
+    ids = [p.pk for p in people]
+    cases = list(
+        Case.objects.filter(survivor_id__in=ids).values_list(
+            "survivor_id", "lead_agency_id", "status"
+        )
+    )
+    released = _released(actor, ids, cases)
+    result: dict[UUID, frozenset[str]] = {}
+    for person in people:
+        theirs = [c for c in cases if c[0] == person.pk]
+        if _leads_care(actor, person, theirs):
+            result[person.pk] = frozenset(role_allows)
+        else:
+            result[person.pk] = frozenset(role_allows & released.get(person.pk, frozenset()))
+    return result
+
+
+def _leads_care(actor: Actor, person: Survivor, cases: list[tuple[Any, ...]]) -> bool:
+    if any(lead == actor.agency_id for _sid, lead, _status in cases):
+        return True
+    if not cases:
+        return actor.agency_id in (person.created_by_agency_id, person.handed_to_agency_id)
+    return False
+
+
+def _released(
+    actor: Actor, ids: list[UUID], cases: list[tuple[Any, ...]]
+) -> dict[UUID, frozenset[DataCategory]]:
+    today = timezone.localdate()
+    releases = Release.objects.filter(
+        release_in_force_q(today), survivor_id__in=ids, recipient_agency_id=actor.agency_id
+    ).values_list("survivor_id", "disclosing_agency_id", "ends_on_event", "categories")
+    open_leads = {(sid, lead) for sid, lead, status in cases if status != CaseStatus.CLOSED}
+    found: dict[UUID, frozenset[DataCategory]] = {}
+    for survivor_id, discloser, end_event, categories in releases:
+        if end_event == ReleaseEndEvent.CASE_CLOSED and (survivor_id, discloser) not in open_leads:
+            continue  # the case it was for has closed
+        found[survivor_id] = found.get(survivor_id, frozenset()) | parse_categories(categories)
+    return found
+
+
+def mask(actor: Actor, survivors: Iterable[Survivor]) -> None:
+    """Blank, on these objects, every field the actor may not see, and say which categories
+    were withheld (`survivor.withheld`). A masked object cannot be saved."""
+    people = list(survivors)
+    allowed = categories_for(actor, people)
+    for person in people:
+        hidden = {c for c in SURVIVOR_FIELDS.values() if c not in allowed.get(person.pk, ())}
+        person.withheld = frozenset(hidden)  # type: ignore[attr-defined]
+        if not hidden:
+            continue
+        for name, category in SURVIVOR_FIELDS.items():
+            if category in hidden:
+                setattr(person, name, _blank_for(name))
+        if DataCategory.IDENTITY in hidden:
+            cache = person.__dict__.setdefault("_prefetched_objects_cache", {})
+            cache["aliases"] = SurvivorAlias.objects.none()
+
+
+def _blank_for(name: str) -> Any:
+    field = Survivor._meta.get_field(name)
+    if field.null:
+        return None
+    return "" if field.get_internal_type() in ("CharField", "TextField") else False
