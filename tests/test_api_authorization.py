@@ -29,6 +29,39 @@ class Expect:
     body: Callable[[World], dict[str, Any]] | None = None
 
 
+def _release_body(world: World) -> dict[str, Any]:
+    today = str(timezone.localdate())
+    return {
+        "recipient_agency_id": world.agencies["partner"].pk,
+        "categories": ["identity"],
+        "purpose": "counselling",
+        "starts_on": today,
+        "ends_on_event": "case_closed",
+        "survivor_signed_on": today,
+        "guardian_name": "Rosa Pérez",
+        "guardian_relationship": "parent",
+        "guardian_signed_on": today,
+    }
+
+
+def _a_release(world: World) -> str:
+    from continuum.survivors.actions import ReleaseTerms, record_release
+
+    body = _release_body(world)
+    terms = ReleaseTerms(
+        recipient_agency=world.agencies["partner"],
+        categories=frozenset(body["categories"]),
+        purpose=body["purpose"],
+        starts_on=timezone.localdate(),
+        survivor_signed_on=timezone.localdate(),
+        ends_on_event="case_closed",
+        guardian_name="Rosa Pérez",
+        guardian_relationship="parent",
+        guardian_signed_on=timezone.localdate(),
+    )
+    return str(record_release(actor=world.actor("casey"), survivor=world.survivor, terms=terms).pk)
+
+
 def _member(world: World) -> int:
     return world.case.care_team.get(user=world.users["drew"]).pk
 
@@ -48,6 +81,12 @@ EXPECTED: dict[tuple[str, str], Expect] = {
         LEAD, 404, lambda w: {"version": w.survivor.version, "pronouns": "they/them"}
     ),
     ("get", "/api/v1/survivors/{survivor_id}/cases"): Expect(ON_CASE, 404),
+    # Releases are the lead agency's (its case managers and supervisors).
+    ("get", "/api/v1/survivors/{survivor_id}/releases"): Expect(LEAD, 404),
+    ("post", "/api/v1/survivors/{survivor_id}/releases"): Expect(
+        {"casey": 201, "sam": 201, "drew": 403}, 404, lambda w: _release_body(w)
+    ),
+    ("post", "/api/v1/survivors/{survivor_id}/releases/{release_id}/revoke"): Expect(LEAD, 404),
     # Casey's agency already leads an open case for this survivor: a rule, not a refusal.
     ("post", "/api/v1/cases"): Expect(
         {"casey": 422, "sam": 422, "drew": 403},
@@ -89,7 +128,10 @@ def test_persona_token_is_allowed_or_refused(
     method, template = route
     expect = EXPECTED[route]
     path = template.format(
-        survivor_id=world.survivor.pk, case_id=world.case.pk, member_id=_member(world)
+        survivor_id=world.survivor.pk,
+        case_id=world.case.pk,
+        member_id=_member(world),
+        release_id=_a_release(world) if "{release_id}" in template else "",
     )
     headers = {}
     if persona != ANON:

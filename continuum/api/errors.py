@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from continuum.access import policy
 from continuum.cases.actions import CaseRuleBroken
 from continuum.core.models import EditConflict
+from continuum.survivors.actions import ReleaseRefused
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -49,4 +50,5 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(policy.Forbidden, forbidden)
     api.add_exception_handler(EditConflict, conflict)
     api.add_exception_handler(CaseRuleBroken, unprocessable)
+    api.add_exception_handler(ReleaseRefused, unprocessable)
     api.add_exception_handler(InvalidInput, unprocessable)

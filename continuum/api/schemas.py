@@ -10,7 +10,7 @@ for.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.db import models
@@ -410,3 +410,50 @@ class ErrorOut(Schema):
 # Typed responses shared by the routers.
 READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 400: ErrorOut, 409: ErrorOut}
+
+
+# --- releases of information ----------------------------------------------------------------
+
+CategoryName = Literal[
+    "identity",
+    "contact",
+    "screening",
+    "needs",
+    "care_plan",
+    "health",
+    "mental_health",
+    "substance_use",
+    "legal",
+    "education",
+    "placement",
+    "notes",
+]
+
+
+class ReleaseIn(InputSchema):
+    recipient_agency_id: int
+    categories: Annotated[list[CategoryName], Field(min_length=1, max_length=12)]
+    purpose: Annotated[str, StringConstraints(min_length=1, max_length=300), Clean]
+    starts_on: date
+    expires_on: date | None = None
+    ends_on_event: Literal["", "case_closed"] = ""
+    survivor_signed_on: PastOrTodayDate
+    guardian_name: Annotated[str, StringConstraints(max_length=120), Clean] = ""
+    guardian_relationship: Literal["", "parent", "guardian", "custodian"] = ""
+    guardian_signed_on: PastOrTodayDate | None = None
+    given_verbally: bool = False
+
+
+class ReleaseOut(Schema):
+    id: UUID
+    recipient_agency_id: int
+    recipient_agency_name: str
+    categories: list[str]
+    purpose: str
+    starts_on: date
+    expires_on: date | None
+    ends_on_event: str
+    status: Literal["in_force", "not_started", "expired", "ended", "revoked"]
+    given_verbally: bool
+    recorded_at: datetime
+    revoked_at: datetime | None

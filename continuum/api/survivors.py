@@ -12,10 +12,14 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from continuum.access import policy
+from continuum.api.lookups import agency_named
 from continuum.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     CaseOut,
+    ReleaseIn,
+    ReleaseOut,
     SurvivorCreate,
     SurvivorMatch,
     SurvivorOut,
@@ -26,7 +30,7 @@ from continuum.api.tokens import request_actor
 from continuum.cases.models import Case
 from continuum.cases.queries import audit_case_list
 from continuum.survivors import actions, queries
-from continuum.survivors.actions import IDENTITY_FIELDS, SurvivorDetails
+from continuum.survivors.actions import IDENTITY_FIELDS, ReleaseTerms, SurvivorDetails
 from continuum.survivors.models import Survivor
 
 router = Router(tags=["survivors"])
@@ -93,3 +97,81 @@ def survivor_cases(request: HttpRequest, survivor_id: UUID) -> list[Case]:
     cases = queries.cases_of(actor, survivor)
     audit_case_list(actor, len(cases))
     return cases
+
+
+def _release_out(row: queries.ReleaseRow) -> dict[str, Any]:
+    release = row.release
+    return {
+        "id": release.pk,
+        "recipient_agency_id": release.recipient_agency_id,
+        "recipient_agency_name": release.recipient_agency.name,
+        "categories": list(release.categories),
+        "purpose": release.purpose,
+        "starts_on": release.starts_on,
+        "expires_on": release.expires_on,
+        "ends_on_event": release.ends_on_event,
+        "status": row.status,
+        "given_verbally": release.given_verbally,
+        "recorded_at": release.recorded_at,
+        "revoked_at": release.revoked_at,
+    }
+
+
+@router.get(
+    "/{survivor_id}/releases",
+    response={200: list[ReleaseOut], **READ_ERRORS},
+    summary="Releases of information",
+)
+def list_releases(request: HttpRequest, survivor_id: UUID) -> list[dict[str, Any]]:
+    """Every release recorded for this person and where it stands today. For the agency
+    leading care (its case managers and supervisors)."""
+    actor = request_actor(request)
+    survivor = queries.survivor_for(actor, survivor_id)
+    return [_release_out(row) for row in queries.releases_of(actor, survivor)]
+
+
+@router.post(
+    "/{survivor_id}/releases",
+    response={201: ReleaseOut, **WRITE_ERRORS},
+    summary="Record a release of information",
+)
+def create_release(
+    request: HttpRequest, survivor_id: UUID, payload: ReleaseIn
+) -> Status[dict[str, Any]]:
+    """Record what the survivor (and for a minor, a guardian or the custodian) agreed another
+    agency may see. A release must end (a date, or when the case closes)."""
+    actor = request_actor(request)
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    terms = ReleaseTerms(
+        recipient_agency=agency_named(payload.recipient_agency_id),
+        categories=frozenset(payload.categories),
+        purpose=payload.purpose,
+        starts_on=payload.starts_on,
+        expires_on=payload.expires_on,
+        ends_on_event=payload.ends_on_event,
+        survivor_signed_on=payload.survivor_signed_on,
+        guardian_name=payload.guardian_name,
+        guardian_relationship=payload.guardian_relationship,
+        guardian_signed_on=payload.guardian_signed_on,
+        given_verbally=payload.given_verbally,
+    )
+    release = actions.record_release(actor=actor, survivor=survivor, terms=terms)
+    row = next(r for r in queries.releases_of(actor, survivor) if r.release.pk == release.pk)
+    return Status(201, _release_out(row))
+
+
+@router.post(
+    "/{survivor_id}/releases/{release_id}/revoke",
+    response={200: ReleaseOut, **WRITE_ERRORS},
+    summary="Take back a release",
+)
+def revoke_release(request: HttpRequest, survivor_id: UUID, release_id: UUID) -> dict[str, Any]:
+    """The survivor takes a release back: it stops working on the next request."""
+    actor = request_actor(request)
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    rows = {r.release.pk: r for r in queries.releases_of(actor, survivor)}
+    if release_id not in rows:
+        raise policy.NotFound()
+    actions.revoke_release(actor=actor, release=rows[release_id].release)
+    fresh = {r.release.pk: r for r in queries.releases_of(actor, survivor)}
+    return _release_out(fresh[release_id])

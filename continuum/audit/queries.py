@@ -14,7 +14,12 @@ from continuum.survivors.models import Survivor
 
 ACCESS_LOG_LIMIT = 500
 _ROLE_LABELS = dict(Role.choices)
-_CHANNEL_LABELS = {"web": _("Web page"), "api": _("API"), "cli": _("Command line")}
+_CHANNEL_LABELS = {
+    "web": _("Web page"),
+    "api": _("API"),
+    "cli": _("Command line"),
+    "worker": _("Background task"),
+}
 
 
 def access_log_for(actor: Actor, survivor: Survivor) -> list[AuditEntry]:
