@@ -206,8 +206,10 @@ def test_new_case_manager_first_day(
         assert second.evaluate("document.documentElement.scrollWidth") <= 390, url
     _shot(second, "care-team-phone")
 
-    # The exit destination stands in for someone else's site: its favicon is not ours.
-    assert problems.unexpected(r"404 .*/favicon\.ico$") == []
+    # The exit destination stands in for someone else's site: its favicon is not ours. (On our
+    # origin the browser's favicon request can race the exit's sign-out beacon; Django then
+    # answers 400 "session deleted before the request completed" instead of 404.)
+    assert problems.unexpected(r"(400|404) .*/favicon\.ico$") == []
 
 
 def test_overlay_shows_before_navigation(
