@@ -46,9 +46,9 @@ def categories_for(actor: Actor, survivors: Iterable[Survivor]) -> dict[UUID, fr
         return {}
     ids = [p.pk for p in people]
     cases = list(
-        Case.objects.filter(survivor_id__in=ids).values_list(
-            "survivor_id", "lead_agency_id", "status"
-        )
+        Case.objects.filter(survivor_id__in=ids)
+        .order_by("-opened_on", "-created_at")
+        .values_list("survivor_id", "lead_agency_id", "status")
     )
     released = _released(actor, ids, cases)
     result: dict[UUID, frozenset[str]] = {}
@@ -62,11 +62,15 @@ def categories_for(actor: Actor, survivors: Iterable[Survivor]) -> dict[UUID, fr
 
 
 def _leads_care(actor: Actor, person: Survivor, cases: list[tuple[Any, ...]]) -> bool:
-    if any(lead == actor.agency_id for _sid, lead, _status in cases):
-        return True
+    """Leading care now: the lead of a case that is not closed; when every case is closed,
+    the lead of the newest one (cases come newest first); before any case, the agency that
+    recorded the person or was handed the record. An agency that led an earlier episode
+    sees what the current lead records only through a release, like any partner."""
     if not cases:
         return actor.agency_id in (person.created_by_agency_id, person.handed_to_agency_id)
-    return False
+    current = [lead for _sid, lead, status in cases if status != CaseStatus.CLOSED]
+    leads = current or [cases[0][1]]
+    return actor.agency_id in leads
 
 
 def _released(

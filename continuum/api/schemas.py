@@ -339,7 +339,11 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_survivor_display_name(obj: Case) -> str:
-        return obj.survivor.display_name
+        survivor = obj.survivor
+        # Fail closed: a survivor object that did not pass through access.sharing.mask.
+        if not hasattr(survivor, "withheld"):
+            return "Name not shared with your agency"
+        return survivor.display_name
 
     @staticmethod
     def resolve_mdt_due_on(obj: Case) -> date | None:

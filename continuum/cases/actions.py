@@ -177,9 +177,15 @@ def change_case_status(
 
 
 def _refuse_second_active_case(case: Case) -> None:
-    others = Case.objects.filter(survivor_id=case.survivor_id, lead_agency_id=case.lead_agency_id)
-    if others.exclude(pk=case.pk).exclude(status=CaseStatus.CLOSED).exists():
+    """Reopening must not make two agencies lead care at once (the same rule as opening)."""
+    active = Case.objects.filter(survivor_id=case.survivor_id).exclude(pk=case.pk)
+    active = active.exclude(status=CaseStatus.CLOSED)
+    if active.filter(lead_agency_id=case.lead_agency_id).exists():
         raise CaseRuleBroken(_("Your agency already has another case open for this person."))
+    if active.exists():
+        raise CaseRuleBroken(
+            _("Another agency leads this person's care now: ask it to add yours to its team.")
+        )
 
 
 @transaction.atomic

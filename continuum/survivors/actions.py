@@ -126,7 +126,9 @@ def update_survivor(
             actor,
             case,
             EventKind.SURVIVOR_UPDATED,
-            summary=_("Changed: %(fields)s") % {"fields": ", ".join(_labels(changed))},
+            # Which fields changed is in the audit log; the timeline, which partners read,
+            # must not say that, say, a new safe phone number was recorded.
+            summary=_("Personal details changed"),
         )
     return survivor
 
@@ -161,16 +163,6 @@ def _reindex(survivor: Survivor, aliases: list[str]) -> None:
     token = date_token(born) if born else ""
     Survivor.objects.filter(pk=survivor.pk).update(date_of_birth_token=token)
     survivor.date_of_birth_token = token
-
-
-def _labels(field_names: list[str]) -> list[str]:
-    labels = []
-    for name in field_names:
-        if name == "aliases":
-            labels.append(str(_("other names")))
-        else:
-            labels.append(str(getattr(Survivor._meta.get_field(name), "verbose_name", name)))
-    return labels
 
 
 @transaction.atomic
@@ -234,6 +226,8 @@ def record_release(*, actor: Actor, survivor: Survivor, terms: ReleaseTerms) -> 
     blocks a case or services: nothing else depends on one existing.
     """
     policy.require_release_management(actor, survivor)
+    if terms.recipient_agency.pk == actor.agency_id or not terms.recipient_agency.is_active:
+        raise ReleaseRefused(_("A release names another agency that is still active."))
     _check_terms(survivor, terms)
     release = Release.objects.create(
         survivor=survivor,

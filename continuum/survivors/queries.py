@@ -50,13 +50,17 @@ def survivor_for(actor: Actor, survivor_id: UUID | str, *, audit_read: bool = Tr
 
 
 def cases_of(actor: Actor, survivor: Survivor) -> list[Case]:
-    """The survivor's cases this actor may see, with care team and timeline, in 3 queries."""
-    return list(
+    """The survivor's cases this actor may see, with care team and timeline, in 3 queries.
+    Each case points at the (masked) survivor given, never at a second, unmasked copy."""
+    cases = list(
         policy.scope_cases(actor, Case.objects.filter(survivor=survivor))
         .select_related("lead_agency")
         .prefetch_related(active_team(), recent_events())
         .order_by("-opened_on")
     )
+    for case in cases:
+        case.survivor = survivor
+    return cases
 
 
 def search_survivors(
@@ -87,6 +91,10 @@ def search_survivors(
         ).order_by("-created_at")[:SEARCH_LIMIT]
     )
     sharing.mask(actor, results)
+    if text.strip() or born_on is not None:
+        # A match on a name or date of birth the actor may not see would confirm it: a
+        # partner could test guessed names. Such records are not found by searching.
+        results = [s for s in results if "identity" not in s.withheld]  # type: ignore[attr-defined]
     record(actor, AuditAction.SURVIVORS_SEARCHED, detail={"results": len(results)})
     return results
 
@@ -135,6 +143,8 @@ def possible_matches(actor: Actor, details: SurvivorDetails) -> PossibleMatches:
         return PossibleMatches([], [])
     visible = list(survivors_for(actor).filter(pk__in=found).prefetch_related("aliases"))
     sharing.mask(actor, visible)
+    # Those whose identity the actor may not see count as "elsewhere": never confirmed.
+    visible = [s for s in visible if "identity" not in s.withheld]  # type: ignore[attr-defined]
     seen = {s.pk for s in visible}
     if visible:
         record(actor, AuditAction.SURVIVORS_LISTED, detail={"possible_duplicates": len(visible)})
@@ -170,7 +180,9 @@ def releases_of(actor: Actor, survivor: Survivor) -> list[ReleaseRow]:
         survivor.cases.exclude(status="closed").values_list("lead_agency_id", flat=True)
     )
     rows = []
-    for release in survivor.releases.select_related("recipient_agency", "disclosing_agency"):
+    # Only the releases this agency disclosed: those it may show, print and take back.
+    mine = survivor.releases.filter(disclosing_agency_id=actor.agency_id)
+    for release in mine.select_related("recipient_agency", "disclosing_agency"):
         rows.append(ReleaseRow(release, _status(release, today, open_leads), _labels(release)))
     return rows
 

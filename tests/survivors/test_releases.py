@@ -284,3 +284,105 @@ def test_bad_release_input_keeps_what_was_typed(world: World, changes: dict[str,
     assert response.status_code == 200
     assert "usa-alert--error" in response.content.decode()
     assert not Release.objects.exists()
+
+
+# --- found in review ---------------------------------------------------------------------
+
+
+def test_the_cases_of_a_survivor_do_not_unmask_the_name(world: World) -> None:
+    _with_contact(world)
+    _token, plain = create_token(actor=world.actor("drew"), name="t")
+    body = (
+        Client()
+        .get(
+            f"/api/v1/survivors/{world.survivor.pk}/cases",
+            headers={"Authorization": f"Bearer {plain}"},
+        )
+        .content.decode()
+    )
+    assert "Ana" not in body
+    assert "Name not shared" in body
+
+
+def test_search_does_not_confirm_a_name_a_partner_may_not_see(world: World) -> None:
+    _with_contact(world)
+    drew = world.client_for("drew")
+    html = drew.post("/survivors/", {"q": "Ana Pérez"}).content.decode()
+    assert f"/survivors/{world.survivor.pk}/" not in html
+    _token, plain = create_token(actor=world.actor("drew"), name="t")
+    found = (
+        Client()
+        .post(
+            "/api/v1/survivors/search",
+            json.dumps({"q": "Ana", "born_on": "2010-03-04"}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {plain}"},
+        )
+        .json()
+    )
+    assert found == []
+    _release(world, {"identity"})
+    html = drew.post("/survivors/", {"q": "Ana Pérez"}).content.decode()
+    assert f"/survivors/{world.survivor.pk}/" in html  # once released, found
+
+
+def test_an_agency_that_led_an_earlier_episode_needs_a_release_like_anyone(world: World) -> None:
+    from continuum.cases.actions import add_care_team_member, open_case
+
+    change_case_status(
+        actor=world.actor("casey"),
+        case=world.case,
+        status="closed",
+        closure_reason="moved",
+        expected_version=world.case.version,
+    )
+    from tests.personas import make_user
+
+    other_sup, membership = make_user("olga", world.agencies["other"], "supervisor")
+    world.users["olga"], world.memberships["olga"] = other_sup, membership
+    new_case = open_case(
+        actor=world.actor("olga"), survivor=world.survivor, report_received_on=None
+    )
+    add_care_team_member(
+        actor=world.actor("olga"),
+        case=new_case,
+        agency=world.agencies["lead"],
+        user=world.users["casey"],
+        role="case_manager",
+    )
+    status, body = _page(world, "casey")
+    assert status == 200
+    _check(body, set())
+
+
+def test_reopening_cannot_make_two_agencies_lead(world: World) -> None:
+    from continuum.cases.actions import CaseRuleBroken, open_case
+    from tests.personas import make_user
+
+    change_case_status(
+        actor=world.actor("casey"),
+        case=world.case,
+        status="closed",
+        closure_reason="moved",
+        expected_version=world.case.version,
+    )
+    olga, membership = make_user("olga", world.agencies["other"], "supervisor")
+    world.users["olga"], world.memberships["olga"] = olga, membership
+    open_case(actor=world.actor("olga"), survivor=world.survivor, report_received_on=None)
+    world.case.refresh_from_db()
+    with pytest.raises(CaseRuleBroken, match="Another agency leads"):
+        change_case_status(
+            actor=world.actor("sam"),
+            case=world.case,
+            status="open",
+            expected_version=world.case.version,
+        )
+
+
+def test_a_release_to_oneself_or_an_inactive_agency_is_refused(world: World) -> None:
+    with pytest.raises(ReleaseRefused, match="another agency"):
+        _release(world, {"identity"}, recipient_agency=world.agencies["lead"])
+    world.agencies["partner"].is_active = False
+    world.agencies["partner"].save()
+    with pytest.raises(ReleaseRefused, match="still active"):
+        _release(world, {"identity"})

@@ -130,7 +130,12 @@ def test_edit_saves_and_adds_to_the_timeline(world: World) -> None:
     world.survivor.refresh_from_db()
     assert world.survivor.pronouns == "they/them"
     assert world.survivor.version == 2
-    assert world.case.events.filter(summary__contains="pronouns").exists()
+    # The timeline says that details changed, not which (partners read it); the audit says.
+    assert world.case.events.filter(summary="Personal details changed").exists()
+    from continuum.audit.models import AuditAction, AuditEntry
+
+    entry = AuditEntry.objects.filter(action=AuditAction.SURVIVOR_UPDATED).latest("sequence")
+    assert "pronouns" in entry.detail["fields"]
 
 
 def test_concurrent_edits_do_not_overwrite_each_other(world: World) -> None:
