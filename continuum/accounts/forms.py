@@ -36,6 +36,8 @@ class CodeForm(forms.Form):
                 "class": "usa-input",
                 "autocapitalize": "none",
                 "spellcheck": "false",
+                # The code is the only thing to do on its page.
+                "autofocus": True,
             }
         ),
     )
