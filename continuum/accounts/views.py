@@ -251,16 +251,18 @@ def switch_agency(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """Sign out; also sent by "Exit this page" as it leaves (quick_exit=1)."""
-    if request.user.is_authenticated:
+    """Sign out; also sent by "Exit this page" as it leaves (quick_exit=1). The session ends
+    before the audit entry is written, so an entry always means the session is gone."""
+    user = request.user if isinstance(request.user, User) else None
+    logout(request)
+    if user is not None:
         quick = request.POST.get("quick_exit") == "1"
         record(
             None,
             AuditAction.SIGNED_OUT,
-            user=request.user,
+            user=user,
             detail={"quick_exit": True} if quick else None,
         )
-    logout(request)
     messages.success(request, _("You are signed out."))
     return redirect("accounts:login")
 
