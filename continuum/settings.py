@@ -231,6 +231,9 @@ if not QUICK_EXIT_URL.startswith(("https://", "http://", "/")):
 # The protocol issue moves this into the community protocol.
 MDT_STAFFING_DAYS = env_int("CONTINUUM_MDT_STAFFING_DAYS", 14, minimum=1, maximum=90)
 
+# How long break-glass (emergency) access to a record outside one's access lasts.
+CONTINUUM_BREAK_GLASS_MINUTES = env_int("CONTINUUM_BREAK_GLASS_MINUTES", 60, minimum=5, maximum=480)
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("ht", _("Haitian Creole"))]
 LOCALE_PATHS = [BASE_DIR / "continuum" / "locale"]

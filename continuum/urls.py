@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("continuum.accounts.urls")),
     path("survivors/", include("continuum.survivors.urls")),
     path("cases/", include("continuum.cases.urls")),
+    path("access/", include("continuum.access.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -78,6 +78,18 @@ def _caseys_token(world: World) -> dict[str, Any]:
     return {"token_id": token.pk}
 
 
+def _coles_emergency(world: World) -> dict[str, Any]:
+    """Cole (the lead agency, not on the case) opened break-glass: Sam reviews it."""
+    from continuum.access.actions import open_emergency_access
+
+    grant = open_emergency_access(
+        actor=world.actor("cole"),
+        case_reference=world.case.reference,
+        reason="Police called about a runaway at night.",
+    )
+    return {"grant_id": grant.pk}
+
+
 LEAD_TEAM = {"casey": 200, "sam": 200}
 ON_CASE = {**LEAD_TEAM, "drew": 200}
 
@@ -120,6 +132,10 @@ EXPECTED: dict[str, Expect] = {
         "post", {"casey": 302, "sam": 302, "drew": 403}, 404, _release
     ),
     "survivors:open_case": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
+    # Break-glass: anyone who works with survivors may ask; the analyst never does.
+    "access:emergency": Expect("get", {"avery": 403}, 200),
+    # Reviewed by a supervisor of the agency the holder acted for, and by no one else.
+    "access:review_emergency": Expect("get", {"sam": 200}, 404, _coles_emergency),
 }
 
 

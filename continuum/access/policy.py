@@ -11,6 +11,10 @@ The rules (README, "Who sees what"):
   supervisors of the agency they created it for, and by the supervisors and case managers of
   the agency it was handed over to (so that someone can open the case).
 - Screeners, analysts, trainers and admins see no survivor records beyond the above.
+- Break-glass: someone who works with survivors may, in an emergency and with a written
+  reason, read one record outside the above for a limited time (an EmergencyAccess grant);
+  reads under it are marked in the audit log and a supervisor reviews it. It never allows a
+  write.
 - Everyone else gets "not found" (404): a record you may not see does not exist for you.
 """
 
@@ -19,11 +23,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from continuum.access.actor import Actor
+from continuum.access.models import EmergencyAccess
 from continuum.accounts.models import Role
 from continuum.cases.models import CareTeamMember, Case
 from continuum.survivors.models import Survivor
@@ -43,6 +50,8 @@ class Permission(StrEnum):
     MANAGE_CARE_TEAM = "manage_care_team"
     VIEW_ACCESS_LOG = "view_access_log"
     MANAGE_RELEASES = "manage_releases"
+    OPEN_EMERGENCY_ACCESS = "open_emergency_access"
+    REVIEW_EMERGENCY_ACCESS = "review_emergency_access"
 
 
 # Roles that see every case their agency leads or is on the care team of.
@@ -53,6 +62,8 @@ CASE_ROLES = AGENCY_WIDE_ROLES | ASSIGNED_ROLES
 CREATOR_ROLES = frozenset({Role.SCREENER, Role.CASE_MANAGER, Role.SUPERVISOR})
 CASE_OPENER_ROLES = frozenset({Role.CASE_MANAGER, Role.SUPERVISOR})
 TEAM_MANAGER_ROLES = frozenset({Role.CASE_MANAGER, Role.SUPERVISOR, Role.MDT_COORDINATOR})
+# Roles that work with survivors and may open a record in an emergency (break-glass).
+EMERGENCY_ROLES = CASE_ROLES | {Role.SCREENER}
 
 
 class NotFound(Http404):
@@ -80,8 +91,24 @@ def _agency_on_team(actor: Actor, case_ref: str = "pk") -> Exists:
     return Exists(_active_team().filter(case=OuterRef(case_ref), agency_id=actor.agency_id))
 
 
-def visible_cases_q(actor: Actor) -> Q:
-    """The filter that keeps only cases this actor may see."""
+def active_emergency_grants(actor: Actor) -> QuerySet[EmergencyAccess]:
+    """Break-glass grants that let this actor read a record now: theirs, for this agency and
+    role, not yet expired (expiry is checked on every request, not by a job)."""
+    if actor.role not in EMERGENCY_ROLES:
+        return EmergencyAccess.objects.none()
+    return EmergencyAccess.objects.filter(
+        user=actor.user, agency_id=actor.agency_id, role=actor.role, expires_at__gt=timezone.now()
+    )
+
+
+def _under_grant(actor: Actor, survivor_ref: str) -> Q:
+    if actor.role not in EMERGENCY_ROLES:
+        return Q(pk__in=[])
+    return Q(Exists(active_emergency_grants(actor).filter(survivor=OuterRef(survivor_ref))))
+
+
+def _ordinary_cases_q(actor: Actor) -> Q:
+    """Cases this actor sees through their work, without break-glass."""
     if actor.role in AGENCY_WIDE_ROLES:
         return Q(lead_agency_id=actor.agency_id) | Q(_agency_on_team(actor))
     if actor.role in ASSIGNED_ROLES:
@@ -89,28 +116,67 @@ def visible_cases_q(actor: Actor) -> Q:
     return Q(pk__in=[])
 
 
+def visible_cases_q(actor: Actor) -> Q:
+    """The filter that keeps only cases this actor may see (an active break-glass grant
+    shows every case of its survivor)."""
+    return _ordinary_cases_q(actor) | _under_grant(actor, "survivor_id")
+
+
 def scope_cases(actor: Actor, cases: QuerySet[Case]) -> QuerySet[Case]:
     return cases.filter(visible_cases_q(actor))
 
 
-def scope_survivors(actor: Actor, survivors: QuerySet[Survivor]) -> QuerySet[Survivor]:
-    visible_case = Exists(Case.objects.filter(visible_cases_q(actor), survivor=OuterRef("pk")))
+def _ordinary_survivors_q(actor: Actor) -> Q:
+    """Survivors this actor sees through their work, without break-glass."""
+    visible_case = Q(Exists(Case.objects.filter(_ordinary_cases_q(actor), survivor=OuterRef("pk"))))
     no_case_yet = ~Q(Exists(Case.objects.filter(survivor=OuterRef("pk"))))
     handed_here = Q(handed_to_agency_id=actor.agency_id) & no_case_yet
     if actor.role == Role.SUPERVISOR:
         recorded_here = Q(created_by_agency_id=actor.agency_id) & no_case_yet
-        return survivors.filter(Q(visible_case) | recorded_here | handed_here)
+        return visible_case | recorded_here | handed_here
     if actor.role == Role.CASE_MANAGER:
         recorded_by_me = (
             Q(created_by=actor.user, created_by_agency_id=actor.agency_id) & no_case_yet
         )
-        return survivors.filter(Q(visible_case) | recorded_by_me | handed_here)
+        return visible_case | recorded_by_me | handed_here
     if actor.role in CREATOR_ROLES:
         recorded_by_me = (
             Q(created_by=actor.user, created_by_agency_id=actor.agency_id) & no_case_yet
         )
-        return survivors.filter(Q(visible_case) | recorded_by_me)
-    return survivors.filter(visible_case)
+        return visible_case | recorded_by_me
+    return visible_case
+
+
+def scope_survivors(actor: Actor, survivors: QuerySet[Survivor]) -> QuerySet[Survivor]:
+    return survivors.filter(_ordinary_survivors_q(actor) | _under_grant(actor, "pk"))
+
+
+def sees_without_grant(actor: Actor, survivor: Survivor) -> bool:
+    """Whether the actor sees this person through their work (no break-glass needed)."""
+    return Survivor.objects.filter(_ordinary_survivors_q(actor), pk=survivor.pk).exists()
+
+
+def mark_emergency_survivors(actor: Actor, survivors: QuerySet[Survivor]) -> QuerySet[Survivor]:
+    """Annotate `emergency_only`: True where the actor sees the person only through a
+    break-glass grant (such reads are marked in the audit log). No extra query."""
+    return survivors.annotate(
+        emergency_only=DbCase(
+            When(_ordinary_survivors_q(actor), then=Value(False)),
+            default=Value(True),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def mark_emergency_cases(actor: Actor, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate `emergency_only` on cases, as mark_emergency_survivors does on survivors."""
+    return cases.annotate(
+        emergency_only=DbCase(
+            When(_ordinary_cases_q(actor), then=Value(False)),
+            default=Value(True),
+            output_field=BooleanField(),
+        )
+    )
 
 
 def can(actor: Actor, permission: Permission) -> bool:
@@ -129,6 +195,8 @@ _ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_CARE_TEAM: TEAM_MANAGER_ROLES,
     Permission.VIEW_ACCESS_LOG: frozenset({Role.SUPERVISOR}),
     Permission.MANAGE_RELEASES: CASE_OPENER_ROLES,
+    Permission.OPEN_EMERGENCY_ACCESS: EMERGENCY_ROLES,
+    Permission.REVIEW_EMERGENCY_ACCESS: frozenset({Role.SUPERVISOR}),
 }
 
 
@@ -227,3 +295,10 @@ def require_access_log(actor: Actor, survivor: Survivor) -> None:
     leading = current or ({latest.lead_agency_id} if latest else set())
     if actor.agency_id not in leading:
         raise Forbidden(_("Only the lead agency's supervisor can see who opened this record."))
+
+
+def require_emergency_review(actor: Actor, grant: EmergencyAccess) -> None:
+    """A break-glass grant is reviewed by a supervisor of the agency its holder acted for;
+    for anyone else it does not exist."""
+    if actor.role != Role.SUPERVISOR or grant.agency_id != actor.agency_id:
+        raise NotFound()

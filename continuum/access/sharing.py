@@ -5,6 +5,8 @@
 - Another agency on the care team sees, of that, only the categories a release of
   information names for it now: started, not expired, not revoked, its end event (the case
   closing) not reached. Revocation and expiry take effect on the next request.
+- Under an active break-glass grant (policy.active_emergency_grants), the actor sees what
+  their role may see, until the grant expires.
 
 `mask` blanks what may not be seen on the survivor objects themselves, before any page or API
 response is built, so it is never sent to the browser.
@@ -27,6 +29,7 @@ from continuum.access.categories import (
     DataCategory,
     parse_categories,
 )
+from continuum.access.policy import active_emergency_grants
 from continuum.cases.models import Case, CaseStatus
 from continuum.survivors.models import Release, ReleaseEndEvent, Survivor, SurvivorAlias
 
@@ -51,14 +54,27 @@ def categories_for(actor: Actor, survivors: Iterable[Survivor]) -> dict[UUID, fr
         .values_list("survivor_id", "lead_agency_id", "status")
     )
     released = _released(actor, ids, cases)
+    leading = {p.pk for p in people if _leads_care(actor, p, [c for c in cases if c[0] == p.pk])}
+    # Break-glass: an active grant shows what the actor's role may see (one query, only
+    # when someone listed is not the actor's agency's to lead).
+    emergency = _under_grant(actor, [pk for pk in ids if pk not in leading])
     result: dict[UUID, frozenset[str]] = {}
     for person in people:
-        theirs = [c for c in cases if c[0] == person.pk]
-        if _leads_care(actor, person, theirs):
+        if person.pk in leading or person.pk in emergency:
             result[person.pk] = frozenset(role_allows)
         else:
             result[person.pk] = frozenset(role_allows & released.get(person.pk, frozenset()))
     return result
+
+
+def _under_grant(actor: Actor, ids: list[UUID]) -> set[UUID]:
+    if not ids:
+        return set()
+    return set(
+        active_emergency_grants(actor)
+        .filter(survivor_id__in=ids)
+        .values_list("survivor_id", flat=True)
+    )
 
 
 def _leads_care(actor: Actor, person: Survivor, cases: list[tuple[Any, ...]]) -> bool:

@@ -33,6 +33,8 @@ class AuditAction(models.TextChoices):
     CARE_TEAM_REMOVED = "care_team.removed", _("Removed from care team")
     ACCESS_LOG_VIEWED = "audit.access_log_viewed", _("Viewed access log")
     ACCESS_DENIED = "access.denied", _("Was refused access")
+    EMERGENCY_ACCESS_OPENED = "access.emergency_opened", _("Opened emergency access")
+    EMERGENCY_ACCESS_REVIEWED = "access.emergency_reviewed", _("Reviewed emergency access")
     SIGNED_IN = "account.signed_in", _("Signed in")
     SIGN_IN_FAILED = "account.sign_in_failed", _("Sign-in failed")
     SIGNED_OUT = "account.signed_out", _("Signed out")

@@ -30,7 +30,7 @@ def case_for(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Case:
     audit_read: True when the case is shown to the actor; False when it is only looked up
     for an action, which writes its own entry.
     """
-    case = cases_for(actor).filter(pk=case_id).first()
+    case = policy.mark_emergency_cases(actor, cases_for(actor)).filter(pk=case_id).first()
     if case is None:
         existing = Case.objects.filter(pk=case_id).values_list("survivor_id", flat=True).first()
         if existing is not None:
@@ -45,13 +45,16 @@ def case_for(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Case:
 
 
 def record_case_read(actor: Actor, case: Case, part: str) -> None:
+    detail: dict[str, object] = {"part": part}
+    if getattr(case, "emergency_only", False):
+        detail["emergency"] = True  # seen only through a break-glass grant
     record(
         actor,
         AuditAction.CASE_VIEWED,
         survivor_id=case.survivor_id,
         case_id=case.pk,
         obj=case,
-        detail={"part": part},
+        detail=detail,
     )
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.access.queries import grants_to_review
 from continuum.cases import actions, queries
 from continuum.cases.forms import (
     CareTeamMemberForm,
@@ -41,6 +42,7 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
             "cases": cases,
             "items": queries.items_due(cases),
             "waiting": waiting_for_a_case(actor),
+            "emergency_grants": grants_to_review(actor),
             "today": timezone.localdate(),
             "can_search": policy.can(actor, policy.Permission.SEARCH_SURVIVORS),
             "can_create": policy.can(actor, policy.Permission.CREATE_SURVIVOR),

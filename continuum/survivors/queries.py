@@ -32,19 +32,23 @@ def survivors_for(actor: Actor) -> QuerySet[Survivor]:
 def survivor_for(actor: Actor, survivor_id: UUID | str, *, audit_read: bool = True) -> Survivor:
     """One survivor, or NotFound. The read is audited; so is a refused attempt on a record
     that exists (someone looking where they should not)."""
-    survivor = survivors_for(actor).prefetch_related("aliases").filter(pk=survivor_id).first()
+    survivor = (
+        policy.mark_emergency_survivors(actor, survivors_for(actor))
+        .prefetch_related("aliases")
+        .filter(pk=survivor_id)
+        .first()
+    )
     if survivor is None:
         if Survivor.objects.filter(pk=survivor_id).exists():
             record(actor, AuditAction.ACCESS_DENIED, survivor_id=UUID(str(survivor_id)))
         raise policy.NotFound()
     sharing.mask(actor, [survivor])
     if audit_read:
+        detail: dict[str, object] = {"withheld": sorted(survivor.withheld)}  # type: ignore[attr-defined]
+        if survivor.emergency_only:  # type: ignore[attr-defined]
+            detail["emergency"] = True  # seen only through a break-glass grant
         record(
-            actor,
-            AuditAction.SURVIVOR_VIEWED,
-            survivor_id=survivor.pk,
-            obj=survivor,
-            detail={"withheld": sorted(survivor.withheld)},  # type: ignore[attr-defined]
+            actor, AuditAction.SURVIVOR_VIEWED, survivor_id=survivor.pk, obj=survivor, detail=detail
         )
     return survivor
 
