@@ -116,9 +116,36 @@ def load(*, progress: Progress | None = None) -> LoadResult:
     say(f"Agencies: {len(agencies)}/{len(community.AGENCIES)}")
     staff = _load_staff(result, agencies, say)
     _load_survivors(result, agencies, staff, say)
+    _load_emergency_access(agencies, staff)
     _, result.installed = DemoInstallation.objects.get_or_create(pk=1)
     result.elapsed = (timezone.now() - started).total_seconds()
     return result
+
+
+def _load_emergency_access(agencies: dict[str, Agency], users: dict[str, User]) -> None:
+    """One break-glass use waiting for Sam's review: last night Taylor, on call for Palmetto
+    Family Services, opened a young person's record led by the neighbouring county's agency."""
+    from continuum.access.actions import open_emergency_access
+    from continuum.access.models import EmergencyAccess
+
+    if EmergencyAccess.objects.exists():
+        return
+    neighbour_case = Case.objects.filter(lead_agency=agencies["cbc2"]).order_by("opened_on").first()
+    if neighbour_case is None:
+        return
+    taylor = _actor(users, agencies, "taylor")  # acting as a Palmetto Family case manager
+    grant = open_emergency_access(
+        actor=taylor,
+        case_reference=neighbour_case.reference,
+        reason=(
+            "Called by the hospital at 2 a.m.: she was brought in, gave this case number and "
+            "asked us to use her safe contact. Their on-call line did not answer."
+        ),
+    )
+    yesterday = timezone.now() - timedelta(hours=20)
+    EmergencyAccess.objects.filter(pk=grant.pk).update(
+        opened_at=yesterday, expires_at=yesterday + timedelta(hours=1)
+    )
 
 
 def _load_agencies(result: LoadResult) -> dict[str, Agency]:

@@ -301,3 +301,12 @@ def test_partners_see_what_the_releases_allow():
     assert named, "most partners' cases have a release"
     assert unnamed, "every seventh case has none, to show what that looks like"
     assert all(p.display_name == "Name not shared with your agency" for p in unnamed)
+
+
+def test_a_break_glass_use_waits_for_sams_review():
+    from continuum.access.queries import grants_to_review
+
+    sam = _actor("sam")
+    waiting = grants_to_review(sam)
+    assert len(waiting) == 1
+    assert waiting[0].user.username == "taylor"
