@@ -233,6 +233,14 @@ class SurvivorOut(Schema):
         return obj.age_on(timezone.localdate())
 
 
+class SurvivorCreatedOut(SurvivorOut):
+    # Ids of people you can already see who may be this person (same date of birth and a
+    # name, or two names, in common).
+    possible_duplicates: list[UUID]
+    # Another agency may have recorded this person too. Never who or where.
+    possible_match_elsewhere: bool
+
+
 class CaseRef(Schema):
     id: UUID
     reference: str

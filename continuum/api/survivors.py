@@ -21,6 +21,7 @@ from continuum.api.schemas import (
     ReleaseIn,
     ReleaseOut,
     SurvivorCreate,
+    SurvivorCreatedOut,
     SurvivorMatch,
     SurvivorOut,
     SurvivorPatch,
@@ -52,12 +53,22 @@ def search_survivors(request: HttpRequest, payload: SurvivorSearch) -> list[Surv
     return queries.search_survivors(request_actor(request), text=payload.q, born_on=payload.born_on)
 
 
-@router.post("", response={201: SurvivorOut, **WRITE_ERRORS}, summary="Record a survivor")
+@router.post("", response={201: SurvivorCreatedOut, **WRITE_ERRORS}, summary="Record a survivor")
 def create_survivor(request: HttpRequest, payload: SurvivorCreate) -> Status[Survivor]:
     """Record a survivor with as little identity as is known (at least a name, another name,
-    a date of birth or an estimated age). Screeners, case managers and supervisors."""
+    a date of birth or an estimated age). Screeners, case managers and supervisors.
+
+    The same duplicate check as the web form runs first, without blocking (programs import
+    records): `possible_duplicates` lists people you can already see who may be this person;
+    `possible_match_elsewhere` says another agency may have recorded them — never who."""
+    actor = request_actor(request)
     details = _details(payload.model_dump())
-    survivor = actions.create_survivor(actor=request_actor(request), details=details)
+    matches = queries.possible_matches(actor, details)
+    survivor = actions.create_survivor(actor=actor, details=details)
+    if matches.elsewhere:
+        queries.note_match_elsewhere(actor, matches)
+    survivor.possible_duplicates = [s.pk for s in matches.visible]  # type: ignore[attr-defined]
+    survivor.possible_match_elsewhere = bool(matches.elsewhere)  # type: ignore[attr-defined]
     return Status(201, survivor)
 
 

@@ -89,3 +89,26 @@ def test_bad_input_is_422_and_records_nothing(world: World, changes: dict[str, A
     )
     assert response.status_code == 422, response.content
     assert not Release.objects.exists()
+
+
+def test_creating_a_survivor_reports_possible_duplicates(world: World) -> None:
+    """The web form's duplicate check, in the API: reported, not blocking."""
+    from continuum.audit.models import AuditAction, AuditEntry
+
+    body = {"preferred_name": "Ana", "legal_family_name": "PEREZ", "date_of_birth": "2010-03-04"}
+    client, auth = _client(world, "casey")
+    made = client.post(
+        "/api/v1/survivors", json.dumps(body), content_type="application/json", headers=auth
+    ).json()
+    assert made["possible_duplicates"] == [str(world.survivor.pk)]
+    assert made["possible_match_elsewhere"] is False
+    quinn, quinn_auth = _client(world, "quinn")  # another agency: may not see Ana
+    made = quinn.post(
+        "/api/v1/survivors", json.dumps(body), content_type="application/json", headers=quinn_auth
+    ).json()
+    assert made["possible_duplicates"] == []
+    assert made["possible_match_elsewhere"] is True
+    assert str(world.survivor.pk) not in json.dumps(made)
+    assert AuditEntry.objects.filter(
+        action=AuditAction.POSSIBLE_DUPLICATE, survivor_id=world.survivor.pk
+    ).exists()
