@@ -73,6 +73,21 @@ def _release(world: World) -> dict[str, Any]:
     return {"survivor_id": world.survivor.pk, "release_id": release.pk}
 
 
+def _legal_basis(world: World) -> dict[str, Any]:
+    from continuum.survivors.actions import record_legal_basis
+
+    basis = record_legal_basis(
+        actor=world.actor("casey"),
+        survivor=world.survivor,
+        recipient_agency=world.agencies["partner"],
+        kind="court_order",
+        reference="2026-DP-000123",
+        categories=frozenset({"identity"}),
+        starts_on=timezone.localdate(),
+    )
+    return {"survivor_id": world.survivor.pk, "basis_id": basis.pk}
+
+
 def _caseys_token(world: World) -> dict[str, Any]:
     token, _plain = create_token(actor=world.actor("casey"), name="report script")
     return {"token_id": token.pk}
@@ -130,6 +145,14 @@ EXPECTED: dict[str, Expect] = {
     "survivors:new_release": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
     "survivors:revoke_release": Expect(
         "post", {"casey": 302, "sam": 302, "drew": 403}, 404, _release
+    ),
+    # Legal bases (mandatory report, court order): the lead agency's, like releases.
+    "survivors:new_legal_basis": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
+    "survivors:end_legal_basis": Expect(
+        "post", {"casey": 302, "sam": 302, "drew": 403}, 404, _legal_basis
+    ),
+    "survivors:basis_informed": Expect(
+        "post", {"casey": 302, "sam": 302, "drew": 403}, 404, _legal_basis
     ),
     "survivors:open_case": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
     # Break-glass: anyone who works with survivors may ask; the analyst never does.

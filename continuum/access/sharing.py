@@ -4,7 +4,8 @@
   handed the record) sees what the actor's role may see.
 - Another agency on the care team sees, of that, only the categories a release of
   information names for it now: started, not expired, not revoked, its end event (the case
-  closing) not reached. Revocation and expiry take effect on the next request.
+  closing) not reached; or a legal basis (mandatory report, court order) in force names for
+  it. Revocation, ending and expiry take effect on the next request.
 - Under an active break-glass grant (policy.active_emergency_grants), the actor sees what
   their role may see, until the grant expires.
 
@@ -31,7 +32,13 @@ from continuum.access.categories import (
 )
 from continuum.access.policy import active_emergency_grants
 from continuum.cases.models import Case, CaseStatus
-from continuum.survivors.models import Release, ReleaseEndEvent, Survivor, SurvivorAlias
+from continuum.survivors.models import (
+    LegalBasis,
+    Release,
+    ReleaseEndEvent,
+    Survivor,
+    SurvivorAlias,
+)
 
 
 def release_in_force_q(today: date) -> Q:
@@ -41,8 +48,15 @@ def release_in_force_q(today: date) -> Q:
     )
 
 
+def legal_basis_in_force_q(today: date) -> Q:
+    """Started, not past its end date, not ended."""
+    return Q(ended_at__isnull=True, starts_on__lte=today) & (
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    )
+
+
 def categories_for(actor: Actor, survivors: Iterable[Survivor]) -> dict[UUID, frozenset[str]]:
-    """Per survivor, the categories this actor may see now (2 queries for any number)."""
+    """Per survivor, the categories this actor may see now (3 queries for any number)."""
     people = list(survivors)
     role_allows = ROLE_CATEGORIES.get(actor.role, frozenset())
     if not people:
@@ -101,6 +115,12 @@ def _released(
     for survivor_id, discloser, end_event, categories in releases:
         if end_event == ReleaseEndEvent.CASE_CLOSED and (survivor_id, discloser) not in open_leads:
             continue  # the case it was for has closed
+        found[survivor_id] = found.get(survivor_id, frozenset()) | parse_categories(categories)
+    # A legal basis (mandatory report, court order) adds its categories like a release.
+    bases = LegalBasis.objects.filter(
+        legal_basis_in_force_q(today), survivor_id__in=ids, recipient_agency_id=actor.agency_id
+    ).values_list("survivor_id", "categories")
+    for survivor_id, categories in bases:
         found[survivor_id] = found.get(survivor_id, frozenset()) | parse_categories(categories)
     return found
 

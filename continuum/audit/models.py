@@ -18,6 +18,12 @@ class AuditAction(models.TextChoices):
     SURVIVOR_HANDED_OVER = "survivor.handed_over", _("Handed the record to an agency")
     RELEASE_RECORDED = "release.recorded", _("Recorded a release of information")
     RELEASE_REVOKED = "release.revoked", _("Revoked a release of information")
+    LEGAL_BASIS_RECORDED = "legal_basis.recorded", _("Recorded sharing the law requires")
+    LEGAL_BASIS_ENDED = "legal_basis.ended", _("Ended sharing the law requires")
+    LEGAL_BASIS_INFORMED = (
+        "legal_basis.informed",
+        _("Recorded telling the survivor about a disclosure"),
+    )
     POSSIBLE_DUPLICATE = (
         "survivor.possible_duplicate",
         _("Was told this person may already be recorded here"),

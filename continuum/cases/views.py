@@ -25,7 +25,7 @@ from continuum.cases.forms import (
 )
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
-from continuum.survivors.queries import survivor_for, waiting_for_a_case
+from continuum.survivors.queries import survivor_for, survivors_to_inform, waiting_for_a_case
 
 
 @actor_required
@@ -42,6 +42,7 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
             "cases": cases,
             "items": queries.items_due(cases),
             "waiting": waiting_for_a_case(actor),
+            "to_inform": survivors_to_inform(actor),
             "emergency_grants": grants_to_review(actor),
             "today": timezone.localdate(),
             "can_search": policy.can(actor, policy.Permission.SEARCH_SURVIVORS),

@@ -21,6 +21,8 @@ from continuum.core.blind_index import date_token, name_tokens
 from continuum.core.models import save_if_unchanged
 from continuum.survivors.models import (
     AliasKind,
+    LegalBasis,
+    LegalBasisKind,
     Release,
     Survivor,
     SurvivorAlias,
@@ -299,3 +301,129 @@ def revoke_release(*, actor: Actor, release: Release) -> Release:
         detail={"recipient_agency_id": release.recipient_agency_id},
     )
     return release
+
+
+class LegalBasisRefused(Exception):
+    """The legal basis cannot be recorded or changed as asked; the message says why."""
+
+
+@transaction.atomic
+def record_legal_basis(
+    *,
+    actor: Actor,
+    survivor: Survivor,
+    recipient_agency: Agency,
+    kind: str,
+    reference: str,
+    categories: frozenset[str] | set[str],
+    starts_on: date,
+    expires_on: date | None = None,
+) -> LegalBasis:
+    """Record sharing the law requires without a release (a mandatory child-abuse report, a
+    court order): to one other agency, limited to the categories it covers. Until the survivor
+    is told about it (or it is written down why that is not safe yet), it is a task on the
+    disclosing agency's My work.
+
+    Caller: the lead agency's case managers and supervisors, as for releases.
+    """
+    from continuum.access.categories import DataCategory
+
+    policy.require_release_management(actor, survivor)
+    if recipient_agency.pk == actor.agency_id or not recipient_agency.is_active:
+        raise LegalBasisRefused(_("Name another agency that is still active."))
+    if kind not in LegalBasisKind.values:
+        raise LegalBasisRefused(_("Choose what the law requires."))
+    reference = reference.strip()
+    if not reference:
+        raise LegalBasisRefused(
+            _("Give the reference: the hotline intake number or the court case number.")
+        )
+    if not categories or not set(categories) <= set(DataCategory):
+        raise LegalBasisRefused(_("Choose what it covers."))
+    if expires_on and expires_on < starts_on:
+        raise LegalBasisRefused(_("The end date is before the start date."))
+    basis = LegalBasis.objects.create(
+        survivor=survivor,
+        disclosing_agency=actor.agency,
+        recipient_agency=recipient_agency,
+        kind=kind,
+        reference=reference,
+        categories=sorted(categories),
+        starts_on=starts_on,
+        expires_on=expires_on,
+        recorded_by=actor.user,
+    )
+    record(
+        actor,
+        AuditAction.LEGAL_BASIS_RECORDED,
+        survivor_id=survivor.pk,
+        obj=basis,
+        detail={
+            "recipient_agency_id": recipient_agency.pk,
+            "kind": kind,
+            "categories": sorted(categories),
+        },
+    )
+    return basis
+
+
+def _require_own_basis(actor: Actor, basis: LegalBasis) -> None:
+    policy.require_release_management(actor, basis.survivor)
+    if basis.disclosing_agency_id != actor.agency_id:
+        raise policy.Forbidden(_("Only the agency that recorded it can change it."))
+
+
+@transaction.atomic
+def end_legal_basis(*, actor: Actor, basis: LegalBasis) -> LegalBasis:
+    """The legal requirement no longer applies: the recipient stops seeing what it covered
+    on the next request. Caller: the disclosing (lead) agency's case managers and supervisors."""
+    _require_own_basis(actor, basis)
+    updated = LegalBasis.objects.filter(pk=basis.pk, ended_at__isnull=True).update(
+        ended_at=timezone.now(), ended_by=actor.user
+    )
+    if updated != 1:
+        raise LegalBasisRefused(_("This was already ended."))
+    basis.refresh_from_db()
+    record(
+        actor,
+        AuditAction.LEGAL_BASIS_ENDED,
+        survivor_id=basis.survivor_id,
+        obj=basis,
+        detail={"recipient_agency_id": basis.recipient_agency_id},
+    )
+    return basis
+
+
+@transaction.atomic
+def mark_survivor_informed(
+    *,
+    actor: Actor,
+    basis: LegalBasis,
+    informed_on: date | None = None,
+    not_safe_reason: str = "",
+) -> LegalBasis:
+    """Record that the survivor was told about this disclosure (on `informed_on`), or why it
+    is not safe to tell them yet (`not_safe_reason`; the task stays on My work, marked "not
+    safe yet", until they are told). The reason is kept on the record, never in the audit
+    log: it may say who is a danger to them."""
+    _require_own_basis(actor, basis)
+    not_safe_reason = not_safe_reason.strip()
+    if informed_on is None and not not_safe_reason:
+        raise LegalBasisRefused(_("Give the day you told them, or why it is not safe yet."))
+    if informed_on is not None and informed_on > timezone.localdate():
+        raise LegalBasisRefused(_("That day has not come yet."))
+    if basis.survivor_informed_on is not None:
+        raise LegalBasisRefused(_("They were already told."))
+    if informed_on is not None:
+        basis.survivor_informed_on = informed_on
+    else:
+        basis.inform_not_safe_reason = not_safe_reason
+    basis.save(update_fields=["survivor_informed_on", "inform_not_safe_reason"])
+    record(
+        actor,
+        AuditAction.LEGAL_BASIS_INFORMED,
+        survivor_id=basis.survivor_id,
+        obj=basis,
+        detail={"informed": informed_on is not None},
+    )
+    return basis

@@ -16,6 +16,7 @@ from continuum.survivors.models import (
     AliasKind,
     GuardianRelationship,
     Language,
+    LegalBasisKind,
     ReleaseEndEvent,
     Survivor,
 )
@@ -332,3 +333,58 @@ class ReleaseForm(forms.Form):
             guardian_signed_on=data["guardian_signed_on"],
             given_verbally=data["given_verbally"],
         )
+
+
+class LegalBasisForm(forms.Form):
+    recipient_agency = forms.ModelChoiceField(
+        label=_("Agency the law requires you to share with"),
+        queryset=Agency.objects.filter(is_active=True),
+        empty_label=_("— choose —"),
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    kind = forms.ChoiceField(
+        label=_("What the law requires"),
+        choices=[("", _("— choose —")), *LegalBasisKind.choices],
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    reference = TextField(
+        label=_("Reference"),
+        max_length=120,
+        required=True,
+        help_text=_(
+            "The hotline intake number or the court case number. Not the survivor's details."
+        ),
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("What it covers"),
+        choices=CATEGORY_CHOICES,
+        help_text=_("Only what the report or the order covers."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+    )
+    starts_on = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date", "class": "usa-input"})
+    )
+    expires_on = forms.DateField(
+        label=_("Until"),
+        required=False,
+        help_text=_("Leave empty if it has no end date; you can end it at any time."),
+        widget=forms.DateInput(attrs={"type": "date", "class": "usa-input"}),
+    )
+
+    def __init__(self, *args: Any, lead_agency_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agencies = Agency.objects.filter(is_active=True).exclude(pk=lead_agency_id)
+        self.fields["recipient_agency"].queryset = agencies  # type: ignore[attr-defined]
+
+
+class InformedForm(forms.Form):
+    """Either the day the survivor was told, or why it is not safe to tell them yet."""
+
+    informed_on = PastDateField(label=_("Told them on"))
+    not_safe_reason = TextField(label=_("Not safe yet because"), max_length=500)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("informed_on") and not data.get("not_safe_reason"):
+            raise forms.ValidationError(_("Give the day you told them, or why it is not safe yet."))
+        return data

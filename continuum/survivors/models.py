@@ -184,3 +184,43 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"release to {self.recipient_agency_id}"
+
+
+class LegalBasisKind(models.TextChoices):
+    MANDATORY_REPORT = "mandatory_report", _("Mandatory child-abuse report")
+    COURT_ORDER = "court_order", _("Court order")
+    OTHER_LAW = "other_law", _("Another legal requirement")
+
+
+class LegalBasis(models.Model):
+    """Sharing the law requires without a release: a mandatory child-abuse report, a court
+    order. Limited to the categories it covers, checked at every read like a release; the
+    survivor is told about it when that is safe (`survivor_informed_on`), or the reason it
+    is not safe yet is written down.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survivor = models.ForeignKey(Survivor, on_delete=models.CASCADE, related_name="legal_bases")
+    disclosing_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    recipient_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("what the law requires"), max_length=20, choices=LegalBasisKind)
+    # The hotline intake number or the court case number: never survivor data.
+    reference = models.CharField(_("reference"), max_length=120)
+    categories = models.JSONField(_("what it covers"), default=list)
+    starts_on = models.DateField(_("from"))
+    expires_on = models.DateField(_("until"), null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    survivor_informed_on = models.DateField(_("survivor told on"), null=True, blank=True)
+    inform_not_safe_reason = models.TextField(_("not safe to tell them yet because"), blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["survivor", "recipient_agency"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_agency_id}"

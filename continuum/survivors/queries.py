@@ -20,7 +20,7 @@ from continuum.cases.models import CareTeamMember, Case
 from continuum.cases.queries import active_team, recent_events
 from continuum.core.blind_index import date_token, name_tokens
 from continuum.survivors.actions import SurvivorDetails
-from continuum.survivors.models import Release, Survivor, SurvivorNameToken
+from continuum.survivors.models import LegalBasis, Release, Survivor, SurvivorNameToken
 
 SEARCH_LIMIT = 50
 
@@ -170,6 +170,13 @@ class ReleaseRow:
 
 
 @dataclass(frozen=True)
+class LegalBasisRow:
+    basis: LegalBasis
+    status: str  # in_force, not_started, expired, ended
+    categories: list[str]
+
+
+@dataclass(frozen=True)
 class AgencySharing:
     agency_name: str
     roles: list[str]
@@ -203,12 +210,74 @@ def _status(release: Release, today: date, open_leads: set[int]) -> str:
     return "in_force"
 
 
-def _labels(release: Release) -> list[str]:
+def _labels(release: Release | LegalBasis) -> list[str]:
     return [c.label for c in sorted(parse_categories(release.categories))]
 
 
-def who_sees_what(actor: Actor, survivor: Survivor, rows: list[ReleaseRow]) -> list[AgencySharing]:
-    """For the survivor, in plain words: each agency on the care team and what it sees now."""
+def legal_bases_of(actor: Actor, survivor: Survivor) -> list[LegalBasisRow]:
+    """Sharing the law requires (mandatory report, court order) that this agency recorded
+    for this person, with where each stands today (lead agency)."""
+    policy.require_release_management(actor, survivor)
+    today = timezone.localdate()
+    mine = survivor.legal_bases.filter(disclosing_agency_id=actor.agency_id)
+    return [
+        LegalBasisRow(basis, _basis_status(basis, today), _labels(basis))
+        for basis in mine.select_related("recipient_agency")
+    ]
+
+
+def _basis_status(basis: LegalBasis, today: date) -> str:
+    if basis.ended_at:
+        return "ended"
+    if basis.starts_on > today:
+        return "not_started"
+    if basis.expires_on and basis.expires_on < today:
+        return "expired"
+    return "in_force"
+
+
+def survivors_to_inform(actor: Actor) -> list[LegalBasis]:
+    """The task the law leaves: tell the survivor about a disclosure, when it is safe. For the
+    case managers and supervisors of the disclosing agency, while it leads care, of the people
+    they see through their work. Listed until the day they were told is recorded; those
+    marked "not safe yet" stay on the list, after the others, so that someone asks again.
+    Names are shown: the read is audited as a list."""
+    if not policy.can(actor, policy.Permission.MANAGE_RELEASES):
+        return []
+    # Not through a break-glass grant: that is for reading one record, not for tasks.
+    marked = policy.mark_emergency_survivors(actor, survivors_for(actor))
+    seen = marked.filter(emergency_only=False)  # type: ignore[misc]  # an annotation
+    leads_now = Case.objects.filter(
+        survivor=OuterRef("survivor_id"), lead_agency_id=actor.agency_id
+    )
+    bases = list(
+        LegalBasis.objects.filter(
+            Exists(leads_now.exclude(status="closed")),
+            disclosing_agency_id=actor.agency_id,
+            survivor_informed_on__isnull=True,
+            survivor__in=seen.values("pk"),
+        )
+        .select_related("survivor", "recipient_agency")
+        .order_by("recorded_at")[:SEARCH_LIMIT]
+    )
+    bases.sort(key=lambda b: bool(b.inform_not_safe_reason))
+    people = {b.survivor_id: b.survivor for b in bases}
+    sharing.mask(actor, people.values())
+    for basis in bases:
+        basis.survivor = people[basis.survivor_id]
+    if bases:
+        record(actor, AuditAction.SURVIVORS_LISTED, detail={"to_inform": len(bases)})
+    return bases
+
+
+def who_sees_what(
+    actor: Actor,
+    survivor: Survivor,
+    rows: list[ReleaseRow],
+    bases: list[LegalBasisRow] | None = None,
+) -> list[AgencySharing]:
+    """For the survivor, in plain words: each agency on the care team and what it sees now
+    (through a release, or because the law requires it: then the law is named)."""
     team = CareTeamMember.objects.filter(
         case__survivor=survivor, case__status__in=["open", "inactive"], removed_at__isnull=True
     ).select_related("agency", "case")
@@ -219,14 +288,19 @@ def who_sees_what(actor: Actor, survivor: Survivor, rows: list[ReleaseRow]) -> l
             if member.case.lead_agency_id == agency.pk:
                 seen = [str(_("Everything their role needs: they lead the care"))]
             else:
-                seen = sorted(
-                    {
-                        label
-                        for row in rows
-                        if row.status == "in_force" and row.release.recipient_agency_id == agency.pk
-                        for label in row.categories
-                    }
-                )
+                released = {
+                    label
+                    for row in rows
+                    if row.status == "in_force" and row.release.recipient_agency_id == agency.pk
+                    for label in row.categories
+                }
+                by_law = {
+                    f"{label} ({basis.basis.get_kind_display().lower()})"
+                    for basis in bases or []
+                    if basis.status == "in_force" and basis.basis.recipient_agency_id == agency.pk
+                    for label in basis.categories
+                }
+                seen = sorted(released | by_law)
             by_agency[agency.pk] = AgencySharing(agency.name, [], seen)
         by_agency[agency.pk].roles.append(member.get_role_display())
     return sorted(by_agency.values(), key=lambda a: a.agency_name)

@@ -18,5 +18,16 @@ urlpatterns = [
         views.revoke_release,
         name="revoke_release",
     ),
+    path("<uuid:survivor_id>/legal-bases/new/", views.new_legal_basis, name="new_legal_basis"),
+    path(
+        "<uuid:survivor_id>/legal-bases/<uuid:basis_id>/end/",
+        views.end_legal_basis,
+        name="end_legal_basis",
+    ),
+    path(
+        "<uuid:survivor_id>/legal-bases/<uuid:basis_id>/informed/",
+        views.basis_informed,
+        name="basis_informed",
+    ),
     path("<uuid:survivor_id>/cases/new/", case_views.open_for_survivor, name="open_case"),
 ]

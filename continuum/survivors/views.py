@@ -26,11 +26,13 @@ from continuum.survivors import actions, queries
 from continuum.survivors.forms import (
     EditSurvivorForm,
     HandOverForm,
+    InformedForm,
+    LegalBasisForm,
     NewSurvivorForm,
     ReleaseForm,
     SearchForm,
 )
-from continuum.survivors.models import Survivor
+from continuum.survivors.models import LegalBasis, Survivor
 
 
 @require_http_methods(["GET", "POST"])
@@ -239,13 +241,16 @@ def sharing(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespon
     (the page prints cleanly). For the agency leading care."""
     survivor = queries.survivor_for(actor, survivor_id)
     rows = queries.releases_of(actor, survivor)
+    bases = queries.legal_bases_of(actor, survivor)
     return render(
         request,
         "survivors/sharing.html",
         {
             "survivor": survivor,
             "rows": rows,
-            "agencies": queries.who_sees_what(actor, survivor, rows),
+            "bases": bases,
+            "informed_form": InformedForm(),
+            "agencies": queries.who_sees_what(actor, survivor, rows, bases),
             "today": timezone.localdate(),
             "nav": "survivors",
         },
@@ -303,4 +308,98 @@ def revoke_release(
             _("Revoked. %(agency)s stops seeing it now.")
             % {"agency": release.recipient_agency.name},
         )
+    return redirect("survivors:sharing", survivor_id=survivor.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required
+def new_legal_basis(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
+    """Record sharing the law requires without a release: a mandatory report, a court order."""
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=request.method == "GET")
+    policy.require_release_management(actor, survivor)
+    form = LegalBasisForm(
+        posted(request), lead_agency_id=actor.agency_id, initial={"starts_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.record_legal_basis(
+                actor=actor,
+                survivor=survivor,
+                recipient_agency=data["recipient_agency"],
+                kind=data["kind"],
+                reference=data["reference"],
+                categories=frozenset(data["categories"]),
+                starts_on=data["starts_on"],
+                expires_on=data["expires_on"],
+            )
+        except actions.LegalBasisRefused as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(
+                request, _("Recorded. Tell them about it when it is safe: it is on My work.")
+            )
+            return redirect("survivors:sharing", survivor_id=survivor.pk)
+    return render(
+        request,
+        "survivors/legal_basis_form.html",
+        {"form": form, "survivor": survivor, "nav": "survivors"},
+    )
+
+
+def _own_basis(actor: Actor, survivor_id: UUID, basis_id: UUID) -> tuple[Survivor, LegalBasis]:
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    basis = next(
+        (row.basis for row in queries.legal_bases_of(actor, survivor) if row.basis.pk == basis_id),
+        None,
+    )
+    if basis is None:
+        raise policy.NotFound()
+    return survivor, basis
+
+
+@require_POST
+@actor_required
+def end_legal_basis(
+    request: HttpRequest, actor: Actor, survivor_id: UUID, basis_id: UUID
+) -> HttpResponse:
+    survivor, basis = _own_basis(actor, survivor_id, basis_id)
+    try:
+        actions.end_legal_basis(actor=actor, basis=basis)
+    except actions.LegalBasisRefused as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request,
+            _("Ended. %(agency)s stops seeing it now.") % {"agency": basis.recipient_agency.name},
+        )
+    return redirect("survivors:sharing", survivor_id=survivor.pk)
+
+
+@require_POST
+@actor_required
+def basis_informed(
+    request: HttpRequest, actor: Actor, survivor_id: UUID, basis_id: UUID
+) -> HttpResponse:
+    """The survivor was told about a disclosure the law required, or it is not safe yet."""
+    survivor, basis = _own_basis(actor, survivor_id, basis_id)
+    form = InformedForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            " ".join(str(e) for e in form.errors.get("__all__", []))
+            or _("Give the day you told them, or why it is not safe yet."),
+        )
+        return redirect("survivors:sharing", survivor_id=survivor.pk)
+    try:
+        actions.mark_survivor_informed(
+            actor=actor,
+            basis=basis,
+            informed_on=form.cleaned_data["informed_on"],
+            not_safe_reason=form.cleaned_data["not_safe_reason"],
+        )
+    except actions.LegalBasisRefused as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("Saved."))
     return redirect("survivors:sharing", survivor_id=survivor.pk)
