@@ -141,6 +141,9 @@ EXPECTED: dict[str, Expect] = {
     # The world's survivor has a case: nobody hands it over any more (see tests/survivors).
     "survivors:hand_over": Expect("post", {"casey": 403, "sam": 403, "drew": 403}, 404, _survivor),
     # Releases are the lead agency's: its case managers and supervisors.
+    "survivors:add_suspected_exploiter": Expect(
+        "post", {"casey": 302, "sam": 302, "drew": 403}, 404, _survivor
+    ),
     "survivors:sharing": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
     "survivors:new_release": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
     "survivors:revoke_release": Expect(

@@ -17,6 +17,10 @@ class AuditAction(models.TextChoices):
     SURVIVOR_UPDATED = "survivor.updated", _("Changed survivor details")
     SURVIVOR_HANDED_OVER = "survivor.handed_over", _("Handed the record to an agency")
     RELEASE_RECORDED = "release.recorded", _("Recorded a release of information")
+    SUSPECTED_EXPLOITER_RECORDED = (
+        "survivor.exploiter_recorded",
+        _("Recorded someone who must not sign for them"),
+    )
     RELEASE_REVOKED = "release.revoked", _("Revoked a release of information")
     LEGAL_BASIS_RECORDED = "legal_basis.recorded", _("Recorded sharing the law requires")
     LEGAL_BASIS_ENDED = "legal_basis.ended", _("Ended sharing the law requires")

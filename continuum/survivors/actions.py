@@ -27,6 +27,7 @@ from continuum.survivors.models import (
     Survivor,
     SurvivorAlias,
     SurvivorNameToken,
+    SuspectedExploiter,
 )
 
 IDENTITY_FIELDS = (
@@ -263,6 +264,13 @@ def record_release(*, actor: Actor, survivor: Survivor, terms: ReleaseTerms) -> 
 def _check_terms(survivor: Survivor, terms: ReleaseTerms) -> None:
     from continuum.access.categories import DataCategory
 
+    if terms.guardian_name and is_suspected_exploiter(survivor, terms.guardian_name):
+        raise ReleaseRefused(
+            _(
+                "That person is recorded as suspected of exploiting them, and cannot sign for "
+                "them. Ask the legal custodian (the child-welfare agency) instead."
+            )
+        )
     if not terms.categories or not terms.categories <= set(DataCategory):
         raise ReleaseRefused(_("Choose what may be shared."))
     if not terms.expires_on and not terms.ends_on_event:
@@ -427,3 +435,27 @@ def mark_survivor_informed(
         detail={"informed": informed_on is not None},
     )
     return basis
+
+
+def is_suspected_exploiter(survivor: Survivor, name: str) -> bool:
+    """Whether `name` is, word for word (accents, case and order aside), someone recorded as
+    a suspected exploiter of this survivor."""
+    typed = name_tokens(name)
+    return any(name_tokens(person.name) <= typed for person in survivor.suspected_exploiters.all())
+
+
+@transaction.atomic
+def record_suspected_exploiter(
+    *, actor: Actor, survivor: Survivor, name: str, relationship: str
+) -> SuspectedExploiter:
+    """Record someone who must never sign for, or be told about, this survivor.
+
+    Caller: the team that may change the survivor's details (the agency leading care)."""
+    policy.require_survivor_write(actor, survivor)
+    if not name_tokens(name):
+        raise ReleaseRefused(_("Give their name."))
+    person = SuspectedExploiter.objects.create(
+        survivor=survivor, name=name, relationship=relationship, recorded_by=actor.user
+    )
+    record(actor, AuditAction.SUSPECTED_EXPLOITER_RECORDED, survivor_id=survivor.pk, obj=person)
+    return person

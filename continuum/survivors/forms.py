@@ -388,3 +388,12 @@ class InformedForm(forms.Form):
         if not data.get("informed_on") and not data.get("not_safe_reason"):
             raise forms.ValidationError(_("Give the day you told them, or why it is not safe yet."))
         return data
+
+
+class SuspectedExploiterForm(forms.Form):
+    name = TextField(label=_("Their name"), max_length=120, required=True)
+    relationship = TextField(
+        label=_("Who they are to them"),
+        max_length=120,
+        help_text=_("For example: mother's boyfriend, 'manager'. Optional."),
+    )

@@ -143,6 +143,27 @@ class ReleaseEndEvent(models.TextChoices):
     CASE_CLOSED = "case_closed", _("When the case closes")
 
 
+class SuspectedExploiter(models.Model):
+    """Someone the team believes exploited, or may exploit, this survivor. Such a person never
+    signs a release for them (record_release refuses the name), and the list warns everyone
+    who may see it. Names are sealed like the survivor's own."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survivor = models.ForeignKey(
+        Survivor, on_delete=models.CASCADE, related_name="suspected_exploiters"
+    )
+    name = EncryptedTextField(_("their name"), plain_max_length=120)
+    relationship = models.CharField(_("who they are to them"), max_length=120, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at"]
+
+    def __str__(self) -> str:
+        return "suspected exploiter"
+
+
 class Release(models.Model):
     """A release of information: what one agency may disclose to another, for what purpose,
     from when until when, as the survivor (and for a minor, a guardian) signed it.

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<uuid:survivor_id>/access-log/", views.access_log, name="access_log"),
     path("<uuid:survivor_id>/hand-over/", views.hand_over, name="hand_over"),
     path("<uuid:survivor_id>/sharing/", views.sharing, name="sharing"),
+    path(
+        "<uuid:survivor_id>/exploiters/",
+        views.add_suspected_exploiter,
+        name="add_suspected_exploiter",
+    ),
     path("<uuid:survivor_id>/releases/new/", views.new_release, name="new_release"),
     path(
         "<uuid:survivor_id>/releases/<uuid:release_id>/revoke/",

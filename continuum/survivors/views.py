@@ -31,6 +31,7 @@ from continuum.survivors.forms import (
     NewSurvivorForm,
     ReleaseForm,
     SearchForm,
+    SuspectedExploiterForm,
 )
 from continuum.survivors.models import LegalBasis, Survivor
 
@@ -142,6 +143,10 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
             else None,
             "can_manage_releases": _allowed(policy.require_release_management, actor, survivor),
             "withheld_labels": [DataCategory(c).label for c in sorted(survivor.withheld)],  # type: ignore[attr-defined]
+            "exploiters": list(survivor.suspected_exploiters.all())
+            if _allowed(policy.require_survivor_write, actor, survivor)
+            else None,
+            "exploiter_form": SuspectedExploiterForm(),
             "can_see_access_log": leads and policy.can(actor, policy.Permission.VIEW_ACCESS_LOG),
             "actor_leads": leads,
             "nav": "survivors",
@@ -403,3 +408,27 @@ def basis_informed(
     else:
         messages.success(request, _("Saved."))
     return redirect("survivors:sharing", survivor_id=survivor.pk)
+
+
+@require_POST
+@actor_required
+def add_suspected_exploiter(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
+    """Someone who must never sign for, or be told about, this person."""
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    policy.require_survivor_write(actor, survivor)
+    form = SuspectedExploiterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give their name (at most 120 characters)."))
+    else:
+        try:
+            actions.record_suspected_exploiter(
+                actor=actor,
+                survivor=survivor,
+                name=form.cleaned_data["name"],
+                relationship=form.cleaned_data["relationship"],
+            )
+        except actions.ReleaseRefused as problem:
+            messages.error(request, str(problem))
+        else:
+            messages.success(request, _("Recorded. They can never sign a release for this person."))
+    return redirect("survivors:detail", survivor_id=survivor.pk)

@@ -386,3 +386,40 @@ def test_a_release_to_oneself_or_an_inactive_agency_is_refused(world: World) -> 
     world.agencies["partner"].save()
     with pytest.raises(ReleaseRefused, match="still active"):
         _release(world, {"identity"})
+
+
+# --- suspected exploiters never sign ------------------------------------------------------
+
+
+def test_a_suspected_exploiter_cannot_sign_a_release(world: World) -> None:
+    casey = world.client_for("casey")
+    url = f"/survivors/{world.survivor.pk}/exploiters/"
+    assert (
+        casey.post(url, {"name": "Dante Ruiz", "relationship": "mother's boyfriend"}).status_code
+        == 302
+    )
+    assert AuditEntry.objects.filter(action=AuditAction.SUSPECTED_EXPLOITER_RECORDED).count() == 1
+    # Written another way (case, accents, order, an extra middle name): still refused.
+    with pytest.raises(ReleaseRefused, match="suspected of exploiting"):
+        _release(world, {"identity"}, guardian_name="RUIZ, Danté Miguel")
+    assert not Release.objects.exists()
+    # Someone else signs fine.
+    _release(world, {"identity"}, guardian_name="Rosa Pérez")
+    # The lead's team sees the list; a partner does not, whatever is released.
+    assert "Dante Ruiz" in casey.get(f"/survivors/{world.survivor.pk}/").content.decode()
+    status, body = _page(world, "drew")
+    assert status == 200
+    assert "Dante" not in body
+    assert 'data-testid="exploiters"' not in body
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 121, "--"])
+def test_bad_exploiter_input_is_refused(world: World, name: str) -> None:
+    from continuum.survivors.models import SuspectedExploiter
+
+    response = world.client_for("casey").post(
+        f"/survivors/{world.survivor.pk}/exploiters/", {"name": name}, follow=True
+    )
+    assert response.status_code == 200
+    assert "usa-alert--error" in response.content.decode()
+    assert not SuspectedExploiter.objects.exists()
