@@ -37,7 +37,7 @@ from continuum.cases.models import (
 )
 from continuum.cases.queries import mdt_due_on
 from continuum.core.text import clean_text
-from continuum.survivors.models import AliasKind, Language, Survivor, SurvivorAlias
+from continuum.survivors.models import AliasKind, Language, Release, Survivor, SurvivorAlias
 
 EARLIEST_DATE = date(1900, 1, 1)
 MAX_ESTIMATED_AGE = 30
@@ -454,6 +454,41 @@ class ReleaseIn(InputSchema):
     guardian_relationship: Literal["", "parent", "guardian", "custodian"] = ""
     guardian_signed_on: PastOrTodayDate | None = None
     given_verbally: bool = False
+    # 42 CFR Part 2 (2.31): required when `categories` includes "substance_use", ignored
+    # otherwise. The three `*_explained` confirm what the survivor was told.
+    part2_discloser_name: Annotated[str, limit(Release, "part2_discloser_name"), Clean] = Field(
+        default="",
+        description="Substance use: the program or person permitted to disclose.",
+    )
+    part2_information: Annotated[str, limit(Release, "part2_information"), Clean] = Field(
+        default="",
+        description="Substance use: how much and what kind of information may be disclosed.",
+    )
+    part2_revocation_explained: StrictBool = Field(
+        default=False,
+        description="Substance use: told they may revoke at any time, except to the extent "
+        "it was already acted on.",
+    )
+    part2_no_conditioning_explained: StrictBool = Field(
+        default=False,
+        description="Substance use: told treatment, payment or benefits do not depend on signing.",
+    )
+    part2_redisclosure_explained: StrictBool = Field(
+        default=False,
+        description="Substance use: told the recipient may redisclose it, and it may then "
+        "no longer be protected by 42 CFR Part 2.",
+    )
+
+
+class SignedFormOut(Schema):
+    """The signed form kept for a release. The name it was uploaded under is never kept."""
+
+    filename: str = Field(description="The name it is downloaded under.")
+    media_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int = Field(description="Bytes, after metadata was removed.")
+    sha256: str = Field(description="Of the file as kept (metadata removed).")
+    uploaded_at: datetime
+    uploaded_by: PersonOut
 
 
 class ReleaseOut(Schema):
@@ -465,7 +500,19 @@ class ReleaseOut(Schema):
     starts_on: date
     expires_on: date | None
     ends_on_event: str
+    survivor_signed_on: date
     status: Literal["in_force", "not_started", "expired", "ended", "revoked"]
     given_verbally: bool
+    confirmed_in_writing_on: date | None
+    signed_form: SignedFormOut | None
+    # A consent under 42 CFR Part 2 (it covers substance use); the fields below are empty
+    # otherwise, and `redisclosure_notice` is the 42 CFR 2.32 notice that goes with it.
+    part2: bool
+    part2_discloser_name: str
+    part2_information: str
+    part2_revocation_explained: bool
+    part2_no_conditioning_explained: bool
+    part2_redisclosure_explained: bool
+    redisclosure_notice: str | None
     recorded_at: datetime
     revoked_at: datetime | None

@@ -9,15 +9,18 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from continuum.access import policy
+from continuum.access.part2 import REDISCLOSURE_NOTICE
+from continuum.api.errors import InvalidInput
 from continuum.api.lookups import agency_named
 from continuum.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     CaseOut,
+    ErrorOut,
     ReleaseIn,
     ReleaseOut,
     SurvivorCreate,
@@ -30,9 +33,9 @@ from continuum.api.schemas import (
 from continuum.api.tokens import request_actor
 from continuum.cases.models import Case
 from continuum.cases.queries import audit_case_list
-from continuum.survivors import actions, queries
+from continuum.survivors import actions, documents, queries
 from continuum.survivors.actions import IDENTITY_FIELDS, ReleaseTerms, SurvivorDetails
-from continuum.survivors.models import Survivor
+from continuum.survivors.models import SignedForm, SignedFormType, Survivor
 
 router = Router(tags=["survivors"])
 
@@ -110,6 +113,19 @@ def survivor_cases(request: HttpRequest, survivor_id: UUID) -> list[Case]:
     return cases
 
 
+def _signed_form_out(form: SignedForm | None) -> dict[str, Any] | None:
+    if form is None:
+        return None
+    return {
+        "filename": form.download_name,
+        "media_type": form.media_type,
+        "size": form.size,
+        "sha256": form.sha256,
+        "uploaded_at": form.uploaded_at,
+        "uploaded_by": form.uploaded_by,
+    }
+
+
 def _release_out(row: queries.ReleaseRow) -> dict[str, Any]:
     release = row.release
     return {
@@ -121,8 +137,19 @@ def _release_out(row: queries.ReleaseRow) -> dict[str, Any]:
         "starts_on": release.starts_on,
         "expires_on": release.expires_on,
         "ends_on_event": release.ends_on_event,
+        "survivor_signed_on": release.survivor_signed_on,
         "status": row.status,
         "given_verbally": release.given_verbally,
+        "confirmed_in_writing_on": release.confirmed_in_writing_on,
+        "signed_form": _signed_form_out(row.signed_form),
+        "part2": release.is_part2,
+        "part2_discloser_name": release.part2_discloser_name or "",
+        "part2_information": release.part2_information or "",
+        "part2_revocation_explained": release.part2_revocation_explained,
+        "part2_no_conditioning_explained": release.part2_no_conditioning_explained,
+        "part2_redisclosure_explained": release.part2_redisclosure_explained,
+        # 42 CFR 2.32: the notice goes with a Part 2 consent wherever it is shown.
+        "redisclosure_notice": str(REDISCLOSURE_NOTICE) if release.is_part2 else None,
         "recorded_at": release.recorded_at,
         "revoked_at": release.revoked_at,
     }
@@ -150,7 +177,10 @@ def create_release(
     request: HttpRequest, survivor_id: UUID, payload: ReleaseIn
 ) -> Status[dict[str, Any]]:
     """Record what the survivor (and for a minor, a guardian or the custodian) agreed another
-    agency may see. A release must end (a date, or when the case closes)."""
+    agency may see. A release must end (a date, or when the case closes). One that covers
+    `substance_use` is a 42 CFR Part 2 consent: it also needs `part2_discloser_name`,
+    `part2_information` and the three `part2_*_explained` set to true, and cannot be
+    `given_verbally`; 422 names each missing element."""
     actor = request_actor(request)
     survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
     terms = ReleaseTerms(
@@ -165,10 +195,14 @@ def create_release(
         guardian_relationship=payload.guardian_relationship,
         guardian_signed_on=payload.guardian_signed_on,
         given_verbally=payload.given_verbally,
+        part2_discloser_name=payload.part2_discloser_name,
+        part2_information=payload.part2_information,
+        part2_revocation_explained=payload.part2_revocation_explained,
+        part2_no_conditioning_explained=payload.part2_no_conditioning_explained,
+        part2_redisclosure_explained=payload.part2_redisclosure_explained,
     )
     release = actions.record_release(actor=actor, survivor=survivor, terms=terms)
-    row = next(r for r in queries.releases_of(actor, survivor) if r.release.pk == release.pk)
-    return Status(201, _release_out(row))
+    return Status(201, _release_out(queries.release_row(actor, survivor, release.pk)))
 
 
 @router.post(
@@ -186,3 +220,75 @@ def revoke_release(request: HttpRequest, survivor_id: UUID, release_id: UUID) ->
     actions.revoke_release(actor=actor, release=rows[release_id].release)
     fresh = {r.release.pk: r for r in queries.releases_of(actor, survivor)}
     return _release_out(fresh[release_id])
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.post(
+    "/{survivor_id}/releases/{release_id}/signed-form",
+    response={201: ReleaseOut, **WRITE_ERRORS, 413: ErrorOut},
+    summary="Upload the signed release form",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            documents.UPLOAD_FIELD: {"type": "string", "format": "binary"}
+                        },
+                        "required": [documents.UPLOAD_FIELD],
+                    }
+                }
+            },
+        }
+    },
+)
+def upload_signed_form(
+    request: HttpRequest, survivor_id: UUID, release_id: UUID
+) -> Status[dict[str, Any]]:
+    """The signed release form, scanned or photographed, as the multipart field `file`: a
+    PDF, JPEG or PNG of up to 5 MB, recognised by its content (not its name or declared
+    type). It is kept without metadata (EXIF, XMP, document information) and never under
+    the name it was sent with. Confirms in writing a release given verbally; sending
+    another replaces it. For the agency that recorded the release, while it leads care.
+    422 with a message for a file that cannot be kept (another type, damaged, encrypted);
+    413 for one over 5 MB."""
+    actor = request_actor(request)
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    # Who may upload is checked (release_row) before the body is read; then it is read in
+    # memory only, and no further than the limit.
+    row = queries.release_row(actor, survivor, release_id)
+    data, too_large = documents.read_upload(request)
+    if too_large:
+        return Status(413, {"detail": documents.too_large_message()})
+    if data is None:
+        raise InvalidInput(
+            f"Send the signed form as the multipart/form-data field `{documents.UPLOAD_FIELD}`."
+        )
+    actions.attach_signed_form(actor=actor, release=row.release, data=data)
+    return Status(201, _release_out(queries.release_row(actor, survivor, release_id)))
+
+
+@router.get(
+    "/{survivor_id}/releases/{release_id}/signed-form",
+    response={200: None, **READ_ERRORS},
+    summary="Download the signed release form",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment named signed-release-YYYY-MM-DD "
+                "with its type's extension.",
+                "content": {media_type.value: _BINARY for media_type in SignedFormType},
+            }
+        }
+    },
+)
+def download_signed_form(request: HttpRequest, survivor_id: UUID, release_id: UUID) -> HttpResponse:
+    """The signed form kept for a release (metadata removed), as an attachment. For the
+    agency that recorded the release, while it leads care. Audited; 404 if none is kept."""
+    actor = request_actor(request)
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    return documents.download_response(queries.signed_form_for(actor, survivor, release_id))

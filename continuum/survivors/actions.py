@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.access.part2 import PART2_CATEGORY
 from continuum.accounts.models import Agency
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
@@ -19,11 +20,13 @@ from continuum.cases.models import EventKind
 from continuum.cases.timeline import add_event
 from continuum.core.blind_index import date_token, name_tokens
 from continuum.core.models import save_if_unchanged
+from continuum.survivors import documents
 from continuum.survivors.models import (
     AliasKind,
     LegalBasis,
     LegalBasisKind,
     Release,
+    SignedForm,
     Survivor,
     SurvivorAlias,
     SurvivorNameToken,
@@ -204,6 +207,23 @@ class ReleaseRefused(Exception):
     """The release cannot be recorded as given; the message says why."""
 
 
+class Part2ConsentIncomplete(ReleaseRefused):
+    """A release covering substance use lacks elements of a 42 CFR Part 2 consent (2.31).
+    `missing` maps each missing element (the field that holds it) to what to do about it."""
+
+    def __init__(self, missing: dict[str, str]) -> None:
+        self.missing = missing
+        intro = _(
+            "This release covers substance use treatment, which federal law (42 CFR Part 2) "
+            "protects more strictly. Before it can be recorded:"
+        )
+        super().__init__(" ".join([str(intro), *missing.values()]))
+
+
+class SignedFormRefused(ReleaseRefused):
+    """The signed form cannot be kept as uploaded; the message says why."""
+
+
 @dataclass(frozen=True)
 class ReleaseTerms:
     recipient_agency: Agency
@@ -217,6 +237,16 @@ class ReleaseTerms:
     guardian_relationship: str = ""
     guardian_signed_on: date | None = None
     given_verbally: bool = False
+    # 42 CFR Part 2 (2.31): needed, and kept, only when the categories include substance use.
+    part2_discloser_name: str = ""
+    part2_information: str = ""
+    part2_revocation_explained: bool = False
+    part2_no_conditioning_explained: bool = False
+    part2_redisclosure_explained: bool = False
+
+    @property
+    def is_part2(self) -> bool:
+        return PART2_CATEGORY in self.categories
 
 
 @transaction.atomic
@@ -225,13 +255,16 @@ def record_release(*, actor: Actor, survivor: Survivor, terms: ReleaseTerms) -> 
     another agency, as the survivor signed it.
 
     Caller: the lead agency's case managers and supervisors. A minor's release also needs a
-    non-offending parent or guardian, or the legal custodian. Refusing a release never
-    blocks a case or services: nothing else depends on one existing.
+    non-offending parent or guardian, or the legal custodian. A release that covers substance
+    use is a 42 CFR Part 2 consent and needs every element of one (Part2ConsentIncomplete
+    names those missing). Refusing a release never blocks a case or services: nothing else
+    depends on one existing.
     """
     policy.require_release_management(actor, survivor)
     if terms.recipient_agency.pk == actor.agency_id or not terms.recipient_agency.is_active:
         raise ReleaseRefused(_("A release names another agency that is still active."))
     _check_terms(survivor, terms)
+    part2 = terms.is_part2
     release = Release.objects.create(
         survivor=survivor,
         disclosing_agency=actor.agency,
@@ -246,6 +279,11 @@ def record_release(*, actor: Actor, survivor: Survivor, terms: ReleaseTerms) -> 
         guardian_relationship=terms.guardian_relationship,
         guardian_signed_on=terms.guardian_signed_on,
         given_verbally=terms.given_verbally,
+        part2_discloser_name=terms.part2_discloser_name.strip() if part2 else None,
+        part2_information=terms.part2_information.strip() if part2 else None,
+        part2_revocation_explained=part2 and terms.part2_revocation_explained,
+        part2_no_conditioning_explained=part2 and terms.part2_no_conditioning_explained,
+        part2_redisclosure_explained=part2 and terms.part2_redisclosure_explained,
         recorded_by=actor.user,
     )
     record(
@@ -256,6 +294,7 @@ def record_release(*, actor: Actor, survivor: Survivor, terms: ReleaseTerms) -> 
         detail={
             "recipient_agency_id": terms.recipient_agency.pk,
             "categories": sorted(terms.categories),
+            "part2": part2,
         },
     )
     return release
@@ -273,6 +312,10 @@ def _check_terms(survivor: Survivor, terms: ReleaseTerms) -> None:
         )
     if not terms.categories or not terms.categories <= set(DataCategory):
         raise ReleaseRefused(_("Choose what may be shared."))
+    if terms.is_part2:
+        missing = part2_missing(terms)
+        if missing:
+            raise Part2ConsentIncomplete(missing)
     if not terms.expires_on and not terms.ends_on_event:
         raise ReleaseRefused(
             _("A release must end: give an end date, or end it when the case closes.")
@@ -288,6 +331,51 @@ def _check_terms(survivor: Survivor, terms: ReleaseTerms) -> None:
                 "guardian, or the legal custodian, must sign too."
             )
         )
+
+
+def part2_missing(terms: ReleaseTerms) -> dict[str, str]:
+    """The elements of a 42 CFR Part 2 written consent (2.31) these terms lack, by the field
+    that holds each, with what to do. The patient is the survivor, and the recipient and the
+    signature date are required of every release; the rest is checked here."""
+    missing: dict[str, str] = {}
+    if not terms.part2_discloser_name.strip():
+        missing["part2_discloser_name"] = _(
+            "Name the program or person permitted to share the information (usually your "
+            "agency or its treatment program)."
+        )
+    if not terms.part2_information.strip():
+        missing["part2_information"] = _(
+            "Say how much and what kind of substance use information may be shared, for "
+            "example: dates of attendance and progress in outpatient treatment."
+        )
+    if not terms.purpose.strip():
+        missing["purpose"] = _("Say what the sharing is for.")
+    if not terms.expires_on and not terms.ends_on_event:
+        missing["expires_on"] = _(
+            "Give an end date, or end it when the case closes: a Part 2 consent cannot be "
+            "open-ended."
+        )
+    if terms.given_verbally:
+        missing["given_verbally"] = _(
+            "It must be signed in writing before anything is shared: a Part 2 consent cannot "
+            "be given verbally."
+        )
+    if not terms.part2_revocation_explained:
+        missing["part2_revocation_explained"] = _(
+            "Confirm they were told they may take it back at any time, except for what was "
+            "already shared because of it."
+        )
+    if not terms.part2_no_conditioning_explained:
+        missing["part2_no_conditioning_explained"] = _(
+            "Confirm they were told that their treatment, payment or benefits do not depend "
+            "on signing."
+        )
+    if not terms.part2_redisclosure_explained:
+        missing["part2_redisclosure_explained"] = _(
+            "Confirm they were told the recipient might share the information again, and "
+            "that it may then no longer be protected by federal law."
+        )
+    return {field: str(message) for field, message in missing.items()}
 
 
 @transaction.atomic
@@ -309,6 +397,72 @@ def revoke_release(*, actor: Actor, release: Release) -> Release:
         detail={"recipient_agency_id": release.recipient_agency_id},
     )
     return release
+
+
+def _require_own_release(actor: Actor, release: Release) -> None:
+    policy.require_release_management(actor, release.survivor)
+    if release.disclosing_agency_id != actor.agency_id:
+        raise policy.Forbidden(_("Only the agency that recorded the release can do this."))
+
+
+def attach_signed_form(*, actor: Actor, release: Release, data: bytes) -> SignedForm:
+    """Keep the signed release form (a scan or a photo), which confirms in writing a release
+    given verbally, and mark the release confirmed on the day it first arrives.
+
+    Only PDF, JPEG and PNG of up to 5 MB, recognised by content; the file is rewritten
+    without metadata (survivors.documents) and sealed; the name it was uploaded under is not
+    kept. A form uploaded again replaces the one before. Raises SignedFormRefused with a
+    plain message for a file that cannot be kept.
+
+    Caller: the agency that recorded the release, while it leads care (its case managers
+    and supervisors), as for recording releases.
+    """
+    _require_own_release(actor, release)
+    # Outside the transaction: rewriting a large photo takes a moment, and must not hold
+    # the database's write lock meanwhile.
+    try:
+        cleaned = documents.clean_signed_form(data)
+    except documents.DocumentRefused as problem:
+        raise SignedFormRefused(str(problem)) from problem
+    return _keep_signed_form(actor=actor, release=release, cleaned=cleaned)
+
+
+@transaction.atomic
+def _keep_signed_form(
+    *, actor: Actor, release: Release, cleaned: documents.CleanedFile
+) -> SignedForm:
+    _require_own_release(actor, release)
+    replaced, _details = SignedForm.objects.filter(pk=release.pk).delete()
+    form = SignedForm.objects.create(
+        release=release,
+        content=cleaned.content,
+        media_type=cleaned.media_type,
+        size=len(cleaned.content),
+        sha256=cleaned.sha256,
+        uploaded_by=actor.user,
+        uploaded_at=timezone.now(),
+    )
+    if release.confirmed_in_writing_on is None:
+        today = timezone.localdate()
+        Release.objects.filter(pk=release.pk, confirmed_in_writing_on__isnull=True).update(
+            confirmed_in_writing_on=today
+        )
+        release.confirmed_in_writing_on = today
+    # A release confirmed in writing is recorded anew; the entry says it was the signed form.
+    record(
+        actor,
+        AuditAction.RELEASE_RECORDED,
+        survivor_id=release.survivor_id,
+        obj=form,
+        detail={
+            "signed_form": "replaced" if replaced else "uploaded",
+            "release_id": str(release.pk),
+            "media_type": form.media_type,
+            "size": form.size,
+            "sha256": form.sha256,
+        },
+    )
+    return form
 
 
 class LegalBasisRefused(Exception):

@@ -6,17 +6,20 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from continuum.access.categories import CATEGORY_CHOICES
 from continuum.accounts.models import Agency
 from continuum.core.forms import PastDateField, TextField, VersionField, YesNoUnknownField
 from continuum.survivors.actions import ReleaseTerms, SurvivorDetails
+from continuum.survivors.documents import MAX_MEGABYTES
 from continuum.survivors.models import (
     AliasKind,
     GuardianRelationship,
     Language,
     LegalBasisKind,
+    Release,
     ReleaseEndEvent,
     Survivor,
 )
@@ -28,6 +31,11 @@ MAX_ALIASES = 20
 def _max(name: str) -> int:
     field = Survivor._meta.get_field(name)
     # Sealed fields limit what is typed (plain_max_length), not the longer ciphertext.
+    return int(getattr(field, "plain_max_length", None) or getattr(field, "max_length", 0) or 0)
+
+
+def _release_max(name: str) -> int:
+    field = Release._meta.get_field(name)
     return int(getattr(field, "plain_max_length", None) or getattr(field, "max_length", 0) or 0)
 
 
@@ -308,15 +316,68 @@ class ReleaseForm(forms.Form):
     given_verbally = forms.BooleanField(
         label=_("Given verbally: to be confirmed in writing"),
         required=False,
+        help_text=_('Upload the signed form later, from "Who can see what".'),
         widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
+    # 42 CFR Part 2 (2.31): needed when substance use treatment is among what may be shared.
+    part2_discloser_name = TextField(
+        label=_("Program or person permitted to share it"),
+        max_length=_release_max("part2_discloser_name"),
+        help_text=_("Usually your agency, or its treatment program, by its full name."),
+    )
+    part2_information = TextField(
+        label=_("How much and what kind of substance use information"),
+        max_length=_release_max("part2_information"),
+        help_text=_(
+            "Be specific. For example: dates of attendance and progress in outpatient treatment."
+        ),
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}),
+    )
+    part2_revocation_explained = forms.BooleanField(
+        label=_(
+            "They were told they may take this consent back at any time, except for what was "
+            "already shared because of it"
+        ),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
+    part2_no_conditioning_explained = forms.BooleanField(
+        label=_("They were told their treatment, payment or benefits do not depend on signing"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
+    part2_redisclosure_explained = forms.BooleanField(
+        label=_(
+            "They were told the recipient might share it again, and that it may then no "
+            "longer be protected by federal law"
+        ),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
+
+    PART2_FIELDS = (
+        "part2_discloser_name",
+        "part2_information",
+        "part2_revocation_explained",
+        "part2_no_conditioning_explained",
+        "part2_redisclosure_explained",
     )
 
     def __init__(self, *args: Any, lead_agency_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agencies = Agency.objects.filter(is_active=True).exclude(pk=lead_agency_id)
         self.fields["recipient_agency"].queryset = agencies  # type: ignore[attr-defined]
-        for name in ("guardian_name", "guardian_relationship", "guardian_signed_on"):
+        for name in (
+            "guardian_name",
+            "guardian_relationship",
+            "guardian_signed_on",
+            "part2_discloser_name",
+            "part2_information",
+        ):
             self.fields[name].conditional = True  # type: ignore[attr-defined]
+
+    def part2_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.PART2_FIELDS]
 
     def terms(self) -> ReleaseTerms:
         data = self.cleaned_data
@@ -332,7 +393,39 @@ class ReleaseForm(forms.Form):
             guardian_relationship=data["guardian_relationship"] or "",
             guardian_signed_on=data["guardian_signed_on"],
             given_verbally=data["given_verbally"],
+            part2_discloser_name=data["part2_discloser_name"],
+            part2_information=data["part2_information"],
+            part2_revocation_explained=data["part2_revocation_explained"],
+            part2_no_conditioning_explained=data["part2_no_conditioning_explained"],
+            part2_redisclosure_explained=data["part2_redisclosure_explained"],
         )
+
+
+class SignedFormUploadForm(forms.Form):
+    """The scan or photo of a signed release. What the file is, is decided by its content
+    (survivors.documents), not by its name or the type the browser gives."""
+
+    file = forms.FileField(
+        label=_("Signed form"),
+        help_text=format_lazy(
+            _(
+                "A PDF, JPEG or PNG, up to {mb} MB: a scan, or a clear photo of every page. "
+                "Details hidden in the file (where a photo was taken, who made it) are removed "
+                "before it is kept."
+            ),
+            mb=MAX_MEGABYTES,
+        ),
+        error_messages={
+            "required": _("Choose the file of the signed form."),
+            "empty": _("That file is empty. Choose the scan or photo of the signed form."),
+        },
+        widget=forms.ClearableFileInput(
+            attrs={
+                "class": "usa-file-input",
+                "accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png",
+            }
+        ),
+    )
 
 
 class LegalBasisForm(forms.Form):

@@ -14,8 +14,13 @@ from datetime import date
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from continuum.access.part2 import PART2_CATEGORY
 from continuum.accounts.models import Agency, User
-from continuum.core.encrypted import EncryptedDateField, EncryptedTextField
+from continuum.core.encrypted import (
+    EncryptedBinaryField,
+    EncryptedDateField,
+    EncryptedTextField,
+)
 from continuum.core.models import Versioned
 
 
@@ -191,7 +196,34 @@ class Release(models.Model):
     )
     guardian_signed_on = models.DateField(_("guardian signed on"), null=True, blank=True)
     given_verbally = models.BooleanField(_("given verbally, to confirm in writing"), default=False)
+    # The day the signed form was uploaded (SignedForm), for a release given verbally first.
     confirmed_in_writing_on = models.DateField(null=True, blank=True)
+    # The elements a 42 CFR Part 2 consent needs beyond an ordinary release (2.31), kept only
+    # on releases that cover substance use (None on the others). Sealed: naming a treatment
+    # program, or what is shared from it, says that the person is in treatment.
+    part2_discloser_name = EncryptedTextField(
+        _("program or person permitted to disclose"),
+        plain_max_length=200,
+        null=True,
+        blank=True,
+        default=None,
+    )
+    part2_information = EncryptedTextField(
+        _("how much and what kind of information"),
+        plain_max_length=500,
+        null=True,
+        blank=True,
+        default=None,
+    )
+    part2_revocation_explained = models.BooleanField(
+        _("told they may take it back at any time"), default=False
+    )
+    part2_no_conditioning_explained = models.BooleanField(
+        _("told treatment does not depend on signing"), default=False
+    )
+    part2_redisclosure_explained = models.BooleanField(
+        _("told about re-disclosure by the recipient"), default=False
+    )
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -205,6 +237,52 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"release to {self.recipient_agency_id}"
+
+    @property
+    def is_part2(self) -> bool:
+        """A consent under 42 CFR Part 2: the release covers substance use treatment."""
+        return PART2_CATEGORY in self.categories
+
+
+class SignedFormType(models.TextChoices):
+    PDF = "application/pdf", "PDF"
+    JPEG = "image/jpeg", "JPEG"
+    PNG = "image/png", "PNG"
+
+
+SIGNED_FORM_EXTENSIONS = {
+    SignedFormType.PDF: "pdf",
+    SignedFormType.JPEG: "jpg",
+    SignedFormType.PNG: "png",
+}
+
+
+class SignedForm(models.Model):
+    """The signed release, scanned or photographed: what confirms in writing a release given
+    verbally. Only the cleaned file is kept (metadata stripped, see survivors.documents),
+    sealed like the survivor's name, so key rotation and the retention purge cover it. The
+    uploaded file's name is never kept: it may carry the survivor's name.
+    """
+
+    release = models.OneToOneField(
+        Release, on_delete=models.CASCADE, primary_key=True, related_name="signed_form"
+    )
+    content = EncryptedBinaryField()
+    media_type = models.CharField(max_length=40, choices=SignedFormType.choices)
+    size = models.PositiveIntegerField()
+    # Of the stored (cleaned) bytes: shows that the file handed out is the one kept.
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return "signed release form"
+
+    @property
+    def download_name(self) -> str:
+        """A name that says what the file is and nothing about whose it is."""
+        extension = SIGNED_FORM_EXTENSIONS[SignedFormType(self.media_type)]
+        return f"signed-release-{self.release.survivor_signed_on:%Y-%m-%d}.{extension}"
 
 
 class LegalBasisKind(models.TextChoices):

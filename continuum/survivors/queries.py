@@ -20,7 +20,13 @@ from continuum.cases.models import CareTeamMember, Case
 from continuum.cases.queries import active_team, recent_events
 from continuum.core.blind_index import date_token, name_tokens
 from continuum.survivors.actions import SurvivorDetails
-from continuum.survivors.models import LegalBasis, Release, Survivor, SurvivorNameToken
+from continuum.survivors.models import (
+    LegalBasis,
+    Release,
+    SignedForm,
+    Survivor,
+    SurvivorNameToken,
+)
 
 SEARCH_LIMIT = 50
 
@@ -168,6 +174,14 @@ class ReleaseRow:
     status: str  # in_force, not_started, expired, ended, revoked
     categories: list[str]
 
+    @property
+    def signed_form(self) -> SignedForm | None:
+        """The signed form kept for it, if any (its content not loaded)."""
+        try:
+            return self.release.signed_form
+        except SignedForm.DoesNotExist:
+            return None
+
 
 @dataclass(frozen=True)
 class LegalBasisRow:
@@ -192,10 +206,42 @@ def releases_of(actor: Actor, survivor: Survivor) -> list[ReleaseRow]:
     )
     rows = []
     # Only the releases this agency disclosed: those it may show, print and take back.
-    mine = survivor.releases.filter(disclosing_agency_id=actor.agency_id)
-    for release in mine.select_related("recipient_agency", "disclosing_agency"):
+    mine = (
+        survivor.releases.filter(disclosing_agency_id=actor.agency_id)
+        .select_related("recipient_agency", "disclosing_agency", "signed_form__uploaded_by")
+        # The signed form's file is read only when it is downloaded (an audited read).
+        .defer("signed_form__content")
+    )
+    for release in mine:
+        release.survivor = survivor
         rows.append(ReleaseRow(release, _status(release, today, open_leads), _labels(release)))
     return rows
+
+
+def release_row(actor: Actor, survivor: Survivor, release_id: UUID) -> ReleaseRow:
+    """One release this agency recorded for the person, or NotFound."""
+    for row in releases_of(actor, survivor):
+        if row.release.pk == release_id:
+            return row
+    raise policy.NotFound()
+
+
+def signed_form_for(actor: Actor, survivor: Survivor, release_id: UUID) -> SignedForm:
+    """The signed form of one of this agency's releases for the person, file and all, or
+    NotFound. For the agency that recorded it, while it leads care; the read is audited."""
+    row = release_row(actor, survivor, release_id)
+    form = SignedForm.objects.filter(release=row.release).first()
+    if form is None:
+        raise policy.NotFound()
+    form.release = row.release
+    record(
+        actor,
+        AuditAction.SURVIVOR_VIEWED,
+        survivor_id=survivor.pk,
+        obj=form,
+        detail={"signed_form": "downloaded", "release_id": str(row.release.pk)},
+    )
+    return form
 
 
 def _status(release: Release, today: date, open_leads: set[int]) -> str:

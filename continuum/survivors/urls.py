@@ -23,6 +23,16 @@ urlpatterns = [
         views.revoke_release,
         name="revoke_release",
     ),
+    path(
+        "<uuid:survivor_id>/releases/<uuid:release_id>/signed-form/",
+        views.signed_form,
+        name="signed_form",
+    ),
+    path(
+        "<uuid:survivor_id>/releases/<uuid:release_id>/signed-form/download/",
+        views.download_signed_form,
+        name="download_signed_form",
+    ),
     path("<uuid:survivor_id>/legal-bases/new/", views.new_legal_basis, name="new_legal_basis"),
     path(
         "<uuid:survivor_id>/legal-bases/<uuid:basis_id>/end/",

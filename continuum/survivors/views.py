@@ -12,17 +12,19 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from continuum.access import policy
 from continuum.access.actor import Actor
 from continuum.access.categories import DataCategory
+from continuum.access.part2 import REDISCLOSURE_NOTICE
 from continuum.audit.queries import ACCESS_LOG_LIMIT, access_log_for
 from continuum.cases.actions import CaseRuleBroken, open_case
 from continuum.cases.queries import mdt_due_on
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
-from continuum.survivors import actions, queries
+from continuum.survivors import actions, documents, queries
 from continuum.survivors.forms import (
     EditSurvivorForm,
     HandOverForm,
@@ -31,6 +33,7 @@ from continuum.survivors.forms import (
     NewSurvivorForm,
     ReleaseForm,
     SearchForm,
+    SignedFormUploadForm,
     SuspectedExploiterForm,
 )
 from continuum.survivors.models import LegalBasis, Survivor
@@ -254,6 +257,10 @@ def sharing(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespon
             "survivor": survivor,
             "rows": rows,
             "bases": bases,
+            # 42 CFR 2.32: shown with every Part 2 consent, wherever one is shown.
+            "redisclosure_notice": REDISCLOSURE_NOTICE
+            if any(row.release.is_part2 for row in rows)
+            else None,
             "informed_form": InformedForm(),
             "agencies": queries.who_sees_what(actor, survivor, rows, bases),
             "today": timezone.localdate(),
@@ -270,11 +277,27 @@ def new_release(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRe
     form = ReleaseForm(
         posted(request),
         lead_agency_id=actor.agency_id,
-        initial={"starts_on": timezone.localdate(), "survivor_signed_on": timezone.localdate()},
+        initial={
+            "starts_on": timezone.localdate(),
+            "survivor_signed_on": timezone.localdate(),
+            # For a Part 2 consent: the program permitted to disclose is usually this agency.
+            "part2_discloser_name": actor.agency.name,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
             actions.record_release(actor=actor, survivor=survivor, terms=form.terms())
+        except actions.Part2ConsentIncomplete as problem:
+            # Each missing element next to its field; what was typed stays in the form.
+            form.add_error(
+                None,
+                _(
+                    "This release covers substance use treatment, which federal law (42 CFR "
+                    "Part 2) protects more strictly. Complete what is marked below."
+                ),
+            )
+            for field, message in problem.missing.items():
+                form.add_error(field, message)
         except actions.ReleaseRefused as problem:
             form.add_error(None, str(problem))
         else:
@@ -287,22 +310,93 @@ def new_release(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRe
     )
 
 
+def _own_release(
+    actor: Actor, survivor_id: UUID, release_id: UUID, *, audit_read: bool = False
+) -> tuple[Survivor, queries.ReleaseRow]:
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=audit_read)
+    return survivor, queries.release_row(actor, survivor, release_id)
+
+
+# CSRF is checked by _signed_form_page, once the upload handler is in place: Django's
+# CsrfViewMiddleware would otherwise read the upload first, with handlers that spill large
+# files to a temporary file on disk.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@actor_required
+def signed_form(
+    request: HttpRequest, actor: Actor, survivor_id: UUID, release_id: UUID
+) -> HttpResponse:
+    """Upload the signed release form (a scan or a photo): confirms in writing a release
+    given verbally. For the agency that recorded the release, while it leads care."""
+    # The page shows who the release is for: opening it is a read (the upload, a write, is
+    # audited by the action).
+    survivor, row = _own_release(actor, survivor_id, release_id, audit_read=request.method == "GET")
+    upload: tuple[bytes | None, bool] | None = None
+    if request.method == "POST":
+        # Before anything reads the body: in memory only, and no further than the limit.
+        upload = documents.read_upload(request)
+    return _signed_form_page(request, actor=actor, survivor=survivor, row=row, upload=upload)
+
+
+@csrf_protect
+def _signed_form_page(
+    request: HttpRequest,
+    *,
+    actor: Actor,
+    survivor: Survivor,
+    row: queries.ReleaseRow,
+    upload: tuple[bytes | None, bool] | None,
+) -> HttpResponse:
+    form = (
+        SignedFormUploadForm(request.POST, request.FILES)
+        if upload is not None
+        else SignedFormUploadForm()
+    )
+    if upload is not None:
+        data, too_large = upload
+        if too_large:
+            form.add_error("file", documents.too_large_message())
+        elif form.is_valid() and data is not None:
+            try:
+                actions.attach_signed_form(actor=actor, release=row.release, data=data)
+            except actions.SignedFormRefused as problem:
+                form.add_error("file", str(problem))
+            else:
+                messages.success(
+                    request, _("Signed form saved. The release is confirmed in writing.")
+                )
+                return redirect("survivors:sharing", survivor_id=survivor.pk)
+    return render(
+        request,
+        "survivors/signed_form.html",
+        {
+            "form": form,
+            "survivor": survivor,
+            "row": row,
+            "redisclosure_notice": REDISCLOSURE_NOTICE if row.release.is_part2 else None,
+            "nav": "survivors",
+        },
+    )
+
+
+@require_GET
+@actor_required
+def download_signed_form(
+    request: HttpRequest, actor: Actor, survivor_id: UUID, release_id: UUID
+) -> HttpResponse:
+    """The kept signed form, as an attachment named for the day it was signed. Audited."""
+    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
+    form = queries.signed_form_for(actor, survivor, release_id)
+    return documents.download_response(form)
+
+
 @require_POST
 @actor_required
 def revoke_release(
     request: HttpRequest, actor: Actor, survivor_id: UUID, release_id: UUID
 ) -> HttpResponse:
-    survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
-    release = next(
-        (
-            row.release
-            for row in queries.releases_of(actor, survivor)
-            if row.release.pk == release_id
-        ),
-        None,
-    )
-    if release is None:
-        raise policy.NotFound()
+    survivor, row = _own_release(actor, survivor_id, release_id)
+    release = row.release
     try:
         actions.revoke_release(actor=actor, release=release)
     except actions.ReleaseRefused as problem:

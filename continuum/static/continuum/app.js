@@ -5,6 +5,9 @@
  *    click goes ahead (also works for htmx-driven buttons and forms).
  *  - htmx requests get an X-CSRFToken header from <meta name="csrf-token">
  *    (falling back to the "csrftoken" cookie).
+ *  - <fieldset data-shown-with="NAME=VALUE"> is shown only while its form's
+ *    checkbox NAME with that VALUE is ticked (without JavaScript, always shown;
+ *    the server checks what is needed either way).
  *
  * Uses event delegation, so content swapped in by htmx is covered too.
  */
@@ -44,8 +47,28 @@
     }
   }
 
+  function syncShownWith() {
+    document.querySelectorAll("[data-shown-with]").forEach((element) => {
+      const [name, value] = (element.getAttribute("data-shown-with") || "").split("=");
+      const scope = element.closest("form") || document;
+      const boxes = Array.from(scope.querySelectorAll('input[type="checkbox"]'));
+      element.hidden = !boxes.some(
+        (box) => box.name === name && box.value === value && box.checked,
+      );
+    });
+  }
+
+  function onChange(event) {
+    const target = event.target;
+    if (target instanceof HTMLInputElement && target.type === "checkbox") {
+      syncShownWith();
+    }
+  }
+
   function init() {
     document.addEventListener("click", onClickCapture, true);
+    document.addEventListener("change", onChange);
+    syncShownWith();
     document.body.addEventListener("htmx:configRequest", onHtmxConfigRequest);
     document.body.setAttribute("data-app-ready", "true");
   }
