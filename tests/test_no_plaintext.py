@@ -1,4 +1,5 @@
-"""The raw database holds no survivor's name, date of birth, phone number or contact note.
+"""The raw database holds no survivor's name, date of birth, phone number, contact note or
+case note.
 
 Two looks, as someone who stole the database would take them: the bytes of a SQLite file
 (and its write-ahead log) after `continuum demo`, and on PostgreSQL every text value of every
@@ -52,6 +53,8 @@ def _secrets(today: date) -> set[str]:
         if d.date_of_birth:
             candidates |= {d.date_of_birth.isoformat(), d.date_of_birth.strftime("%m/%d/%Y")}
         found |= {c for c in candidates if _distinctive(c) and c not in public}
+    # The case notes the team wrote (sealed like names).
+    found |= {text for notes in community.NOTES_BY_WRITER.values() for _kind, text in notes}
     return found
 
 

@@ -15,6 +15,8 @@ The rules (README, "Who sees what"):
   reason, read one record outside the above for a limited time (an EmergencyAccess grant);
   reads under it are marked in the audit log and a supervisor reviews it. It never allows a
   write.
+- Case notes are written by the case's team (the lead agency's, or an agency on the care
+  team), in a category the writer's role may see, while the case is not closed.
 - Everyone else gets "not found" (404): a record you may not see does not exist for you.
 """
 
@@ -30,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from continuum.access.actor import Actor
+from continuum.access.categories import ROLE_CATEGORIES
 from continuum.access.models import EmergencyAccess
 from continuum.accounts.models import Role
 from continuum.cases.models import CareTeamMember, Case
@@ -284,6 +287,21 @@ def require_survivor_write(actor: Actor, survivor: Survivor) -> None:
             continue
         return
     raise Forbidden(_("Only the lead agency's team can change these details."))
+
+
+def require_note_writing(actor: Actor, case: Case, category: str) -> None:
+    """A note is written by someone working on the case — its lead agency's team, or an
+    agency on its care team — in a category their role may see, while the case is not
+    closed. Break-glass never allows a write."""
+    if category not in ROLE_CATEGORIES.get(actor.role, frozenset()):
+        raise Forbidden(_("Your role cannot write this kind of note."))
+    if getattr(case, "emergency_only", False):
+        raise Forbidden(_("Emergency access lets you read this record, not change it."))
+    if case.status == "closed":
+        raise Forbidden(_("This case is closed. Reopen it to add a note."))
+    on_team = _active_team().filter(case=case, agency_id=actor.agency_id).exists()
+    if not (_leads(actor, case) or on_team):
+        raise Forbidden(_("Only the case's care team can write notes on it."))
 
 
 def require_access_log(actor: Actor, survivor: Survivor) -> None:

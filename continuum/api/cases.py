@@ -6,6 +6,8 @@ access and audit writes; reads are audited here where the query does not do it i
 
 from __future__ import annotations
 
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -14,10 +16,12 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from continuum.access import policy
+from continuum.access.part2 import REDISCLOSURE_NOTICE
 from continuum.api.lookups import agency_named, person_named
 from continuum.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
+    AgencyOut,
     CareTeamAdd,
     CareTeamMemberOut,
     CaseDetailOut,
@@ -27,16 +31,21 @@ from continuum.api.schemas import (
     CaseStatusChange,
     DashboardOut,
     EventOut,
+    PersonOut,
 )
 from continuum.api.tokens import request_actor
 from continuum.cases import actions, queries
-from continuum.cases.models import CareTeamMember, Case, CaseEvent
+from continuum.cases.actions import NOTE_MAX_LENGTH
+from continuum.cases.models import NOTE_CATEGORIES, CareTeamMember, Case, CaseEvent, CaseNote
 from continuum.survivors.queries import survivor_for
 
 router = Router(tags=["cases"])
 dashboard_router = Router(tags=["dashboard"])
 
 MAX_PAGE_SIZE = 100
+
+# The kinds of case note, as an enum so that OpenAPI lists them.
+NoteCategory = StrEnum("NoteCategory", {c.name: c.value for c in NOTE_CATEGORIES})  # type: ignore[misc]
 
 
 class Page(Schema):
@@ -118,6 +127,53 @@ def case_timeline(request: HttpRequest, case_id: UUID) -> list[CaseEvent]:
     actor = request_actor(request)
     _case, events = queries.timeline_of(actor, case_id)
     return events
+
+
+class NoteIn(Schema):
+    category: NoteCategory
+    body: str = Field(min_length=1, max_length=NOTE_MAX_LENGTH)
+
+
+class NoteOut(Schema):
+    id: UUID
+    category: NoteCategory
+    body: str
+    written_by: PersonOut
+    written_by_agency: AgencyOut
+    written_at: datetime
+    redisclosure_notice: str | None = Field(
+        None,
+        description="Set on substance-use notes disclosed to you by another agency: the "
+        "42 CFR 2.32 notice that must accompany them.",
+    )
+
+    @staticmethod
+    def resolve_redisclosure_notice(note: CaseNote) -> str | None:
+        return str(REDISCLOSURE_NOTICE) if getattr(note, "redisclosed", False) else None
+
+
+@router.get("/{case_id}/notes", response={200: list[NoteOut], **READ_ERRORS}, summary="Case notes")
+def case_notes(request: HttpRequest, case_id: UUID) -> list[CaseNote]:
+    """The notes on the case this token may read, newest first (at most 200). Other
+    agencies' notes appear only in the categories a release (or legal basis) covers now.
+    Audited with the categories shown."""
+    actor = request_actor(request)
+    _case, notes = queries.notes_of(actor, case_id)
+    return notes
+
+
+@router.post(
+    "/{case_id}/notes", response={201: NoteOut, **WRITE_ERRORS}, summary="Write a case note"
+)
+def write_note(request: HttpRequest, case_id: UUID, payload: NoteIn) -> Status[CaseNote]:
+    """Add a note in one data category your role may see, on a case your agency leads or is
+    on the care team of. Notes are not edited: a correction is a new note."""
+    actor = request_actor(request)
+    case = queries.case_for(actor, case_id, audit_read=False)
+    note = actions.write_note(
+        actor=actor, case=case, category=payload.category.value, body=payload.body
+    )
+    return Status(201, note)
 
 
 @router.post(

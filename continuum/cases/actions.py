@@ -1,4 +1,4 @@
-"""Every write to a case: opening, changing, closing and reopening, and the care team."""
+"""Every write to a case: opening, changing, closing and reopening, the care team, notes."""
 
 from __future__ import annotations
 
@@ -18,13 +18,14 @@ from continuum.cases.models import (
     CareTeamMember,
     CareTeamRole,
     Case,
+    CaseNote,
     CaseStatus,
     ClosureReason,
     EventKind,
 )
 from continuum.cases.timeline import add_event
 from continuum.core.models import save_if_unchanged
-from continuum.core.text import in_sentence
+from continuum.core.text import clean_text, in_sentence
 from continuum.survivors.models import Survivor
 
 # Letters and digits that cannot be misread for each other on the phone (no 0/O, 1/I/L).
@@ -294,6 +295,34 @@ def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> CareTeam
         % {"who": _member_label(member), "role": in_sentence(member.get_role_display())},
     )
     return member
+
+
+NOTE_MAX_LENGTH = 4000
+
+
+@transaction.atomic
+def write_note(*, actor: Actor, case: Case, category: str, body: str) -> CaseNote:
+    """Add a note to a case, in one data category. Caller: anyone working on the case whose
+    role may see that category (policy.require_note_writing). Notes are not edited: a
+    correction is a new note. The audit entry names the category, never the text."""
+    policy.require_note_writing(actor, case, category)
+    text = clean_text(body)
+    if not text:
+        raise CaseRuleBroken(_("Write the note before saving it."))
+    if len(text) > NOTE_MAX_LENGTH:
+        raise CaseRuleBroken(
+            _("A note can be at most %(limit)s characters; this one has %(count)s.")
+            % {"limit": NOTE_MAX_LENGTH, "count": len(text)}
+        )
+    note = CaseNote.objects.create(
+        case=case,
+        category=category,
+        body=text,
+        written_by=actor.user,
+        written_by_agency=actor.agency,
+    )
+    _audit(actor, AuditAction.NOTE_WRITTEN, case, obj=note, detail={"category": category})
+    return note
 
 
 def _audit(

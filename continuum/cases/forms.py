@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from continuum.accounts.models import Agency, User
-from continuum.cases.models import CareTeamRole, CaseStatus, ClosureReason
+from continuum.cases.actions import NOTE_MAX_LENGTH
+from continuum.cases.models import NOTE_CHOICES, CareTeamRole, CaseStatus, ClosureReason
 from continuum.core.forms import PastDateField, VersionField
 
 
@@ -92,3 +93,32 @@ def people_in(agency_id: int) -> Any:
         .distinct()
         .order_by("last_name", "first_name")
     )
+
+
+class NoteForm(forms.Form):
+    """A case note. The kinds offered are those the writer's role may write on this case."""
+
+    category = forms.ChoiceField(
+        label=_("Kind of note"),
+        help_text=_(
+            "This decides who can read it: other agencies see a kind only while a "
+            "release of information covers it."
+        ),
+        choices=NOTE_CHOICES,
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+    )
+    body = forms.CharField(
+        label=_("Note"),
+        help_text=_(
+            "What happened and what comes next, in plain words. Write what you saw and "
+            "heard; name the survivor's choices as theirs."
+        ),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 6}),
+    )
+
+    def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(value, label) for value, label in NOTE_CHOICES if value in categories]

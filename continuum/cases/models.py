@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from continuum.access.categories import DataCategory
 from continuum.accounts.models import Agency, User
+from continuum.core.encrypted import EncryptedTextField
 from continuum.core.models import Versioned
 from continuum.survivors.models import Survivor
 
@@ -138,3 +141,53 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+# The kinds of note a case can hold: each is a data category (continuum.access.categories),
+# which decides who may read it. Identity, contact, screening and needs have their own forms.
+NOTE_CATEGORIES = (
+    DataCategory.NOTES,
+    DataCategory.CARE_PLAN,
+    DataCategory.HEALTH,
+    DataCategory.MENTAL_HEALTH,
+    DataCategory.SUBSTANCE_USE,
+    DataCategory.LEGAL,
+    DataCategory.EDUCATION,
+    DataCategory.PLACEMENT,
+)
+NOTE_LABELS = {
+    DataCategory.NOTES: _("Case note"),
+    DataCategory.CARE_PLAN: _("Plan and appointments"),
+    DataCategory.HEALTH: _("Health"),
+    DataCategory.MENTAL_HEALTH: _("Mental health"),
+    DataCategory.SUBSTANCE_USE: _("Substance use treatment (42 CFR Part 2)"),
+    DataCategory.LEGAL: _("Legal and court"),
+    DataCategory.EDUCATION: _("Education (FERPA)"),
+    DataCategory.PLACEMENT: _("Placement"),
+}
+NOTE_CHOICES = [(c.value, NOTE_LABELS[c]) for c in NOTE_CATEGORIES]
+
+
+class CaseNote(models.Model):
+    """What a team member wrote about the work on a case, in one data category.
+
+    The category decides who reads it (role ceiling, and for other agencies a release); the
+    text is sealed at rest. Notes are never edited or deleted by hand: a correction is a new
+    note, so the record shows what each reader was told and when.
+    """
+
+    # A UUID, known before the row is saved: the sealed text is bound to its row id.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    category = models.CharField(_("kind of note"), max_length=20, choices=NOTE_CHOICES)
+    body = EncryptedTextField(_("note"), plain_max_length=4000)
+    written_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    written_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-written_at", "-pk"]
+        indexes = [models.Index(fields=["case", "written_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.category} note"  # never the text

@@ -8,15 +8,25 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Case as DbCase
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from continuum.access import policy, sharing
 from continuum.access.actor import Actor
+from continuum.access.categories import ROLE_CATEGORIES
+from continuum.access.part2 import PART2_CATEGORY
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
-from continuum.cases.models import CareTeamMember, CareTeamRole, Case, CaseEvent, CaseStatus
+from continuum.cases.models import (
+    NOTE_CATEGORIES,
+    CareTeamMember,
+    CareTeamRole,
+    Case,
+    CaseEvent,
+    CaseNote,
+    CaseStatus,
+)
 
 
 def cases_for(actor: Actor) -> QuerySet[Case]:
@@ -107,6 +117,73 @@ def timeline_of(actor: Actor, case_id: UUID | str) -> tuple[Case, list[CaseEvent
     )
     record_case_read(actor, case, "timeline")
     return case, events
+
+
+NOTES_LIMIT = 200
+
+
+def readable_note_categories(actor: Actor, case: Case) -> frozenset[str]:
+    """The note categories this actor reads on this case: what their role may see of it now
+    (access.sharing: everything for the lead agency, what a release covers for others)."""
+    return sharing.categories_for(actor, [case.survivor])[case.survivor_id] & set(NOTE_CATEGORIES)
+
+
+def readable_notes(actor: Actor, case: Case) -> list[CaseNote]:
+    """The newest NOTES_LIMIT notes on a case (found through case_for) this actor may read,
+    each marked `redisclosed` when it came from another agency under 42 CFR Part 2 and must
+    carry the re-disclosure notice. Not audited: callers audit what they show.
+
+    An agency always reads the notes it wrote itself (within its role); other agencies'
+    notes only in the categories it may see now.
+    """
+    readable = readable_note_categories(actor, case)
+    own = ROLE_CATEGORIES.get(actor.role, frozenset())
+    notes = list(
+        CaseNote.objects.filter(case=case)
+        .filter(
+            Q(category__in=readable) | Q(written_by_agency_id=actor.agency_id, category__in=own)
+        )
+        .select_related("written_by", "written_by_agency")[:NOTES_LIMIT]
+    )
+    for note in notes:
+        note.redisclosed = (  # type: ignore[attr-defined]
+            note.category == PART2_CATEGORY and note.written_by_agency_id != actor.agency_id
+        )
+    return notes
+
+
+def notes_of(actor: Actor, case_id: UUID | str) -> tuple[Case, list[CaseNote]]:
+    """The case and the notes this actor may read (readable_notes: 2 queries after the
+    case's own). Audited with the categories shown."""
+    case = case_for(actor, case_id, audit_read=False)
+    notes = readable_notes(actor, case)
+    shown = sorted({note.category for note in notes})
+    detail: dict[str, object] = {"part": "notes", "categories": shown}
+    if getattr(case, "emergency_only", False):
+        detail["emergency"] = True
+    record(
+        actor,
+        AuditAction.CASE_VIEWED,
+        survivor_id=case.survivor_id,
+        case_id=case.pk,
+        obj=case,
+        detail=detail,
+    )
+    return case, notes
+
+
+def writable_note_categories(actor: Actor, case: Case) -> list[str]:
+    """The kinds of note this actor may write on this case (empty: no form). One policy
+    check: the case-level rules are the same for every category."""
+    role = ROLE_CATEGORIES.get(actor.role, frozenset())
+    candidates = [category.value for category in NOTE_CATEGORIES if category in role]
+    if not candidates:
+        return []
+    try:
+        policy.require_note_writing(actor, case, candidates[0])
+    except policy.Forbidden:
+        return []
+    return candidates
 
 
 def mdt_due_on(case: Case) -> date | None:

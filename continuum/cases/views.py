@@ -1,4 +1,4 @@
-"""Case pages: my work, opening a case, its details and status, and the care team."""
+"""Case pages: my work, opening a case, its details and status, the care team, notes."""
 
 from __future__ import annotations
 
@@ -14,17 +14,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.access.part2 import REDISCLOSURE_NOTICE
 from continuum.access.queries import grants_to_review
 from continuum.cases import actions, queries
 from continuum.cases.forms import (
     CareTeamMemberForm,
     CaseDetailsForm,
     CaseStatusForm,
+    NoteForm,
     OpenCaseForm,
     people_in,
 )
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
+from continuum.exports.queries import export_work
 from continuum.survivors.queries import survivor_for, survivors_to_inform, waiting_for_a_case
 
 
@@ -44,6 +47,7 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
             "waiting": waiting_for_a_case(actor),
             "to_inform": survivors_to_inform(actor),
             "emergency_grants": grants_to_review(actor),
+            "exports": export_work(actor),
             "today": timezone.localdate(),
             "can_search": policy.can(actor, policy.Permission.SEARCH_SURVIVORS),
             "can_create": policy.can(actor, policy.Permission.CREATE_SURVIVOR),
@@ -219,3 +223,43 @@ def remove_member(
     else:
         messages.success(request, _("Removed from the care team."))
     return redirect("cases:care_team", case_id=case.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required
+def notes(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
+    """The case's notes this person may read, newest first, and a form to add one."""
+    form = None
+    status = 200
+    if request.method == "POST":
+        case = queries.case_for(actor, case_id, audit_read=False)
+        categories = queries.writable_note_categories(actor, case)
+        if not categories:
+            raise policy.Forbidden(_("You cannot write notes on this case."))
+        form = NoteForm(request.POST, categories=categories)
+        if form.is_valid():
+            try:
+                actions.write_note(actor=actor, case=case, **form.cleaned_data)
+            except actions.CaseRuleBroken as problem:
+                form.add_error("body", str(problem))
+            else:
+                messages.success(request, _("Note saved."))
+                return redirect("cases:notes", case_id=case.pk)
+        status = 422
+    case, shown = queries.notes_of(actor, case_id)
+    categories = queries.writable_note_categories(actor, case)
+    if form is None and categories:
+        form = NoteForm(categories=categories)
+    return render(
+        request,
+        "cases/notes.html",
+        {
+            "case": case,
+            "notes": shown,
+            "form": form if categories else None,
+            "redisclosed": any(getattr(note, "redisclosed", False) for note in shown),
+            "notice": REDISCLOSURE_NOTICE,
+            "nav": "survivors",
+        },
+        status=status,
+    )
