@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "continuum.api",
     "continuum.demo",
     "continuum.retention",
+    "continuum.exports",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,10 @@ MDT_STAFFING_DAYS = env_int("CONTINUUM_MDT_STAFFING_DAYS", 14, minimum=1, maximu
 
 # How long break-glass (emergency) access to a record outside one's access lasts.
 CONTINUUM_BREAK_GLASS_MINUTES = env_int("CONTINUUM_BREAK_GLASS_MINUTES", 60, minimum=5, maximum=480)
+
+# How long an approved export of a survivor's record may be downloaded; then its file is no
+# longer served and the next purge destroys it (docs/exports.md).
+CONTINUUM_EXPORT_HOURS = env_int("CONTINUUM_EXPORT_HOURS", 72, minimum=1, maximum=720)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("ht", _("Haitian Creole"))]

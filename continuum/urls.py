@@ -9,6 +9,7 @@ urlpatterns = [
     path("survivors/", include("continuum.survivors.urls")),
     path("cases/", include("continuum.cases.urls")),
     path("access/", include("continuum.access.urls")),
+    path("exports/", include("continuum.exports.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from continuum.api import cases, me, survivors
 from continuum.api.errors import install_error_handlers
 from continuum.api.tokens import TokenAuth
+from continuum.exports import api as exports
 
 api = NinjaAPI(
     title="Continuum API",
@@ -31,3 +32,4 @@ api.add_router("/me", me.router)
 api.add_router("/survivors", survivors.router)
 api.add_router("/cases", cases.router)
 api.add_router("/dashboard", cases.dashboard_router)
+api.add_router("/exports", exports.router)

@@ -10,6 +10,10 @@ message naming it, before anyone is destroyed.
 What stays is one audit entry per person saying what kind of record was destroyed, under
 which rule, in which run and when — never a name or any content. Earlier audit entries about
 the person stay too: they hold ids and labels only (continuum/audit/models.py).
+
+The purge also destroys the file and passphrase of every export whose download time
+(CONTINUUM_EXPORT_HOURS) has passed, through continuum.exports.actions; the export's row stays
+with the person's record as the record of the disclosure.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.audit.verify import verify_chain
 from continuum.cases.models import Case
+from continuum.exports.actions import destroy_expired_exports
 from continuum.retention import queries
 from continuum.retention.models import MAX_DAYS, MIN_DAYS, RecordType, RetentionRule
 from continuum.survivors.models import Survivor
@@ -226,6 +231,8 @@ class PurgeResult:
     destroyed: int = 0
     skipped: int = 0  # gone already, or no longer due when their turn came
     by_record_type: dict[str, int] = field(default_factory=dict)
+    # Files (and passphrases) of exports past their download time (docs/exports.md).
+    export_files_destroyed: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -234,6 +241,7 @@ class PurgeResult:
             "destroyed": self.destroyed,
             "skipped": self.skipped,
             "by_record_type": dict(self.by_record_type),
+            "export_files_destroyed": self.export_files_destroyed,
         }
 
 
@@ -292,6 +300,9 @@ def purge_due(
             last = batch[-1]
             if progress:
                 progress(result)
+    # Exports: the file and passphrase go once the download time has passed (the rule is
+    # CONTINUUM_EXPORT_HOURS, not a number of days); the row stays with the person's record.
+    result.export_files_destroyed = destroy_expired_exports(run_id=result.run_id, via=via)
     return result
 
 

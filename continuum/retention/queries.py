@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from continuum.cases.models import Case, CaseStatus
+from continuum.exports.queries import expired_exports
 from continuum.retention.models import RecordType, RetentionRule
 from continuum.survivors.models import Survivor
 
@@ -68,3 +69,9 @@ def due_counts(*, today: date) -> list[tuple[RetentionRule, int]]:
 
 def is_due(survivor_id: UUID, rule: RetentionRule, *, today: date) -> bool:
     return due_under(rule, today=today).filter(pk=survivor_id).exists()
+
+
+def expired_export_files(*, now: datetime | None = None) -> int:
+    """How many exports are past their download time with their file still stored: the next
+    purge destroys those files (CONTINUUM_EXPORT_HOURS, docs/exports.md). A count only."""
+    return expired_exports(now=now).count()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -41,10 +42,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Due for destruction on {today.isoformat()}:")
         for rule, count in counts:
             self.stdout.write(f"  {rule.record_type} (kept {rule.days} days): {count}")
+        export_files = queries.expired_export_files()
+        self.stdout.write(
+            f"  export files (kept {settings.CONTINUUM_EXPORT_HOURS} hours): {export_files}"
+        )
         if dry_run:
             self.stdout.write("Dry run: nothing was destroyed.")
             return
-        if not sum(count for _rule, count in counts):
+        if not sum(count for _rule, count in counts) and not export_files:
             self.stdout.write(self.style.SUCCESS("Nothing is due."))
             return
         run_id = new_run_id()
@@ -66,7 +71,10 @@ class Command(BaseCommand):
                 "reopened) when their turn came."
             )
         self.stdout.write(
-            self.style.SUCCESS(f"Run {run_id}: destroyed {result.destroyed} records.")
+            self.style.SUCCESS(
+                f"Run {run_id}: destroyed {result.destroyed} records"
+                f" and {result.export_files_destroyed} export files."
+            )
         )
 
     def _progress(self, result: PurgeResult) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from continuum.accounts.models import User
@@ -48,3 +49,8 @@ class Command(BaseCommand):
                 f" — {rule.description}"
                 f" [changed {rule.updated_at:%Y-%m-%d}{who}]"
             )
+        self.stdout.write(
+            f"export files: {settings.CONTINUUM_EXPORT_HOURS} hours after approval"
+            " — an export's encrypted file and passphrase (CONTINUUM_EXPORT_HOURS, in the"
+            " environment; docs/exports.md)"
+        )
