@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from continuum.api.tokens import create_token
 from tests.api.test_openapi import served_operations
+from tests.exports.helpers import PURPOSE, export_id_for
 from tests.personas import PERSONAS, World
 
 ANON = "anonymous"
@@ -27,6 +28,8 @@ class Expect:
     status: dict[str, int]
     default: int
     body: Callable[[World], dict[str, Any]] | None = None
+    # A multipart body (a file upload) instead of JSON.
+    upload: Callable[[World], dict[str, Any]] | None = None
 
 
 def _release_body(world: World) -> dict[str, Any]:
@@ -44,8 +47,16 @@ def _release_body(world: World) -> dict[str, Any]:
     }
 
 
-def _a_release(world: World) -> str:
-    from continuum.survivors.actions import ReleaseTerms, record_release
+def _signed_form_upload(world: World) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.survivors.files import plain_pdf
+
+    return {"file": SimpleUploadedFile("form.pdf", plain_pdf(), "application/pdf")}
+
+
+def _a_release(world: World, *, signed: bool = False) -> str:
+    from continuum.survivors.actions import ReleaseTerms, attach_signed_form, record_release
 
     body = _release_body(world)
     terms = ReleaseTerms(
@@ -59,7 +70,12 @@ def _a_release(world: World) -> str:
         guardian_relationship="parent",
         guardian_signed_on=timezone.localdate(),
     )
-    return str(record_release(actor=world.actor("casey"), survivor=world.survivor, terms=terms).pk)
+    release = record_release(actor=world.actor("casey"), survivor=world.survivor, terms=terms)
+    if signed:
+        from tests.survivors.files import plain_pdf
+
+        attach_signed_form(actor=world.actor("casey"), release=release, data=plain_pdf())
+    return str(release.pk)
 
 
 def _member(world: World) -> int:
@@ -87,6 +103,11 @@ EXPECTED: dict[tuple[str, str], Expect] = {
         {"casey": 201, "sam": 201, "drew": 403}, 404, lambda w: _release_body(w)
     ),
     ("post", "/api/v1/survivors/{survivor_id}/releases/{release_id}/revoke"): Expect(LEAD, 404),
+    # Signed forms: uploaded and downloaded by the agency that recorded the release.
+    ("post", "/api/v1/survivors/{survivor_id}/releases/{release_id}/signed-form"): Expect(
+        {"casey": 201, "sam": 201, "drew": 403}, 404, upload=_signed_form_upload
+    ),
+    ("get", "/api/v1/survivors/{survivor_id}/releases/{release_id}/signed-form"): Expect(LEAD, 404),
     # Casey's agency already leads an open case for this survivor: a rule, not a refusal.
     ("post", "/api/v1/cases"): Expect(
         {"casey": 422, "sam": 422, "drew": 403},
@@ -103,12 +124,33 @@ EXPECTED: dict[tuple[str, str], Expect] = {
         LEAD, 404, lambda w: {"version": w.case.version, "status": "inactive"}
     ),
     ("get", "/api/v1/cases/{case_id}/timeline"): Expect(ON_CASE, 404),
+    ("get", "/api/v1/cases/{case_id}/notes"): Expect(ON_CASE, 404),
+    ("post", "/api/v1/cases/{case_id}/notes"): Expect(
+        {"casey": 201, "sam": 201, "drew": 201},
+        404,
+        lambda w: {"category": "health", "body": "Saw the nurse about her asthma."},
+    ),
     ("post", "/api/v1/cases/{case_id}/care-team"): Expect(
         {"casey": 201, "sam": 201, "drew": 403},
         404,
         lambda w: {"agency_id": w.agencies["other"].pk, "role": "investigator"},
     ),
     ("delete", "/api/v1/cases/{case_id}/care-team/{member_id}"): Expect(LEAD, 404),
+    # Exports: the lead agency's case managers and supervisors ask; a supervisor of that agency
+    # who did not ask decides; only whoever asked (Casey) downloads.
+    ("post", "/api/v1/exports"): Expect(
+        {"casey": 201, "sam": 201, "drew": 403},
+        404,
+        lambda w: {"survivor_id": str(w.survivor.pk), "purpose": PURPOSE},
+    ),
+    ("get", "/api/v1/exports"): Expect({}, 200),
+    ("get", "/api/v1/exports/pending"): Expect({"sam": 200}, 403),
+    ("get", "/api/v1/exports/{export_id}"): Expect({"casey": 200, "sam": 200}, 404),
+    ("post", "/api/v1/exports/{export_id}/approve"): Expect({"sam": 200, "casey": 403}, 404),
+    ("post", "/api/v1/exports/{export_id}/refuse"): Expect(
+        {"sam": 200, "casey": 403}, 404, lambda w: {"reason": "No release covers this purpose."}
+    ),
+    ("get", "/api/v1/exports/{export_id}/download"): Expect({"casey": 200, "sam": 403}, 404),
 }
 
 
@@ -131,7 +173,10 @@ def test_persona_token_is_allowed_or_refused(
         survivor_id=world.survivor.pk,
         case_id=world.case.pk,
         member_id=_member(world),
-        release_id=_a_release(world) if "{release_id}" in template else "",
+        release_id=_a_release(world, signed=template.endswith("/signed-form"))
+        if "{release_id}" in template
+        else "",
+        export_id=export_id_for(world, template) if "{export_id}" in template else "",
     )
     headers = {}
     if persona != ANON:
@@ -140,6 +185,8 @@ def test_persona_token_is_allowed_or_refused(
     kwargs: dict[str, Any] = {"headers": headers}
     if expect.body is not None:
         kwargs |= {"data": json.dumps(expect.body(world)), "content_type": "application/json"}
+    if expect.upload is not None:
+        kwargs["data"] = expect.upload(world)
     response = getattr(Client(), method)(path, **kwargs)
     wanted = 401 if persona == ANON else expect.status.get(persona, expect.default)
     assert response.status_code == wanted, (

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from continuum.api.tokens import create_token
+from tests.exports.helpers import caseys_approved_export, caseys_export
 from tests.personas import PERSONAS, World
 
 ANON = "anonymous"
@@ -88,6 +89,18 @@ def _legal_basis(world: World) -> dict[str, Any]:
     return {"survivor_id": world.survivor.pk, "basis_id": basis.pk}
 
 
+def _signed_release(world: World) -> dict[str, Any]:
+    """A release whose signed form Casey uploaded."""
+    from continuum.survivors.actions import attach_signed_form
+    from continuum.survivors.models import Release
+    from tests.survivors.files import plain_pdf
+
+    kwargs = _release(world)
+    release = Release.objects.get(pk=kwargs["release_id"])
+    attach_signed_form(actor=world.actor("casey"), release=release, data=plain_pdf())
+    return kwargs
+
+
 def _caseys_token(world: World) -> dict[str, Any]:
     token, _plain = create_token(actor=world.actor("casey"), name="report script")
     return {"token_id": token.pk}
@@ -129,6 +142,7 @@ EXPECTED: dict[str, Expect] = {
     "cases:edit": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
     "cases:status": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
     "cases:care_team": Expect("get", ON_CASE, 404, _case),
+    "cases:notes": Expect("get", ON_CASE, 404, _case),
     "cases:people": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
     "cases:remove_member": Expect(
         "post", {"casey": 302, "sam": 302, "drew": 403}, 404, _drew_on_team
@@ -149,6 +163,11 @@ EXPECTED: dict[str, Expect] = {
     "survivors:revoke_release": Expect(
         "post", {"casey": 302, "sam": 302, "drew": 403}, 404, _release
     ),
+    # Signed forms: uploaded and downloaded by the agency that recorded the release.
+    "survivors:signed_form": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _release),
+    "survivors:download_signed_form": Expect(
+        "get", {**LEAD_TEAM, "drew": 403}, 404, _signed_release
+    ),
     # Legal bases (mandatory report, court order): the lead agency's, like releases.
     "survivors:new_legal_basis": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
     "survivors:end_legal_basis": Expect(
@@ -162,6 +181,16 @@ EXPECTED: dict[str, Expect] = {
     "access:emergency": Expect("get", {"avery": 403}, 200),
     # Reviewed by a supervisor of the agency the holder acted for, and by no one else.
     "access:review_emergency": Expect("get", {"sam": 200}, 404, _coles_emergency),
+    # Exports: asked for by the lead agency's case managers and supervisors; decided by a
+    # supervisor of that agency who did not ask; downloaded only by whoever asked (Casey).
+    "exports:mine": Expect("get", {}, 200),
+    "exports:queue": Expect("get", {"sam": 200}, 403),
+    "exports:request": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _survivor),
+    "exports:detail": Expect("get", LEAD_TEAM, 404, caseys_export),
+    "exports:approve": Expect("post", {"sam": 302, "casey": 403}, 404, caseys_export),
+    # An empty refusal is refused (no reason), as the form says.
+    "exports:refuse": Expect("post", {"sam": 422, "casey": 403}, 404, caseys_export),
+    "exports:download": Expect("post", {"casey": 200, "sam": 403}, 404, caseys_approved_export),
 }
 
 

@@ -734,3 +734,116 @@ RELEASE_PURPOSES: dict[str, str] = {
     "school": "Getting back to school",
     "dcf": "Child-welfare services",
 }
+
+# Releases the survivor first gave verbally, by (survivor index, partner), to be confirmed in
+# writing; those in CONFIRMED_IN_WRITING have been: their signed form was uploaded (a
+# synthetic one, synthetic_signed_form_pdf).
+VERBAL_RELEASES: frozenset[tuple[int, str]] = frozenset({(10, "safehouse"), (12, "counseling")})
+CONFIRMED_IN_WRITING: frozenset[tuple[int, str]] = frozenset({(10, "safehouse")})
+
+
+@dataclass(frozen=True)
+class Part2ReleaseSpec:
+    """A consent to share substance use treatment records (42 CFR Part 2), every element
+    given: the lead agency discloses, only what `information` says, for `purpose`."""
+
+    index: int
+    recipient: str
+    information: str
+    purpose: str
+
+
+PART2_RELEASES: tuple[Part2ReleaseSpec, ...] = (
+    Part2ReleaseSpec(
+        8,
+        "counseling",
+        "Dates of attendance and progress in outpatient substance use treatment",
+        "Coordinating their counselling with their outpatient treatment",
+    ),
+)
+
+
+def synthetic_signed_form_pdf(signed_on: date) -> bytes:
+    """A one-page PDF standing in for a scanned, signed release form. Synthetic: it names
+    no one."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    lines = (
+        "Release of information - signed form",
+        "SYNTHETIC DEMO DOCUMENT - not a real person",
+        f"Signed on {signed_on.isoformat()}",
+        "Signature: ______________________",
+    )
+    text = "".join(
+        f"BT /F1 14 Tf 72 {720 - 28 * n} Td ({line}) Tj ET\n" for n, line in enumerate(lines)
+    )
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=612, height=792)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    )
+    content = DecodedStreamObject()
+    content.set_data(text.encode("ascii"))
+    page[NameObject("/Contents")] = writer._add_object(content)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# Case notes: what each member of the team writes, by kind of note (synthetic sentences,
+# written about the work and in the survivor's own choices, never blaming).
+NOTES_BY_WRITER: dict[str, tuple[tuple[str, str], ...]] = {
+    "lead": (
+        ("notes", "Met at the drop-in centre. They chose to talk about school first."),
+        ("care_plan", "Agreed next steps: housing navigator on Tuesday, bus pass renewed."),
+        ("placement", "Settled at the current placement; wants to stay near a sibling."),
+        ("legal", "Victim advocate will attend the deposition with them."),
+    ),
+    "drew": (
+        ("mental_health", "Session 4. Sleep is improving with the new evening routine."),
+        ("health", "Asked for help booking a dental check-up; referred to the county clinic."),
+    ),
+    "riley": (("care_plan", "Went with them to the DMV for an ID card; next: bank account."),),
+    "valentina": (("care_plan", "Coffee after court. Feeling proud of speaking up today."),),
+}
+
+
+# --- Exports of a survivor's record (continuum.exports.demo loads them) -------------------
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    requested_by: str  # a case manager asking for the n-th case they lead (demo order)
+    case_number: int
+    purpose: str
+    hours_ago: int  # when they asked
+    approved_by: str | None = None  # None: still waiting for a supervisor
+
+
+EXPORTS: tuple[ExportSpec, ...] = (
+    ExportSpec(
+        "casey",
+        0,
+        "A copy of her record for her: she asked for it at her last visit, to keep with her "
+        "own papers.",
+        hours_ago=20,
+        approved_by="sam",
+    ),
+    ExportSpec(
+        "casey",
+        1,
+        "Transfer to Cypress Bend Family Partners: she is moving to her aunt's in Cypress Bend "
+        "County, and their case manager takes over next week.",
+        hours_ago=2,
+    ),
+)

@@ -28,11 +28,24 @@ from continuum.access.actor import Actor, Channel
 from continuum.accounts.models import Agency, Membership, User
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
-from continuum.cases.actions import add_care_team_member, change_case_status, open_case, update_case
-from continuum.cases.models import Case, CaseEvent, CaseStatus, EventKind
+from continuum.cases.actions import (
+    add_care_team_member,
+    change_case_status,
+    open_case,
+    update_case,
+    write_note,
+)
+from continuum.cases.models import Case, CaseEvent, CaseNote, CaseStatus, EventKind
 from continuum.demo import community
 from continuum.demo.models import DemoInstallation, DemoSurvivor
-from continuum.survivors.actions import ReleaseTerms, create_survivor, hand_over, record_release
+from continuum.exports.demo import load_demo_exports
+from continuum.survivors.actions import (
+    ReleaseTerms,
+    attach_signed_form,
+    create_survivor,
+    hand_over,
+    record_release,
+)
 from continuum.survivors.models import Survivor
 
 TOTP_DEVICE_NAME = "Demo authenticator"
@@ -117,6 +130,7 @@ def load(*, progress: Progress | None = None) -> LoadResult:
     staff = _load_staff(result, agencies, say)
     _load_survivors(result, agencies, staff, say)
     _load_emergency_access(agencies, staff)
+    load_demo_exports(lambda username: _actor(staff, agencies, username))
     _, result.installed = DemoInstallation.objects.get_or_create(pk=1)
     result.elapsed = (timezone.now() - started).total_seconds()
     return result
@@ -300,6 +314,7 @@ def _load_survivor(
             user=users[member.username] if member.username else None,
         )
     _record_releases(lead, survivor, case, plan, agencies, spec.index)
+    _write_notes(lead, case, plan, actor)
     for step in plan.steps:
         change_case_status(
             actor=lead,
@@ -320,14 +335,15 @@ def _record_releases(
     index: int,
 ) -> None:
     """Releases for the partners on the team, as the survivor (and, for a minor, the legal
-    custodian) signed them; every seventh case has none."""
+    custodian) signed them; every seventh case has none. A few were given verbally, one of
+    them since confirmed with its signed form; a few are 42 CFR Part 2 consents."""
     if index % 7 == 0 or lead.role not in ("case_manager", "supervisor"):
         return
     minor = (survivor.age_on(case.opened_on) or 0) < 18
     for key in sorted({member.agency for member in plan.team} & set(community.RELEASED_TO)):
         if agencies[key].pk == case.lead_agency_id:
             continue
-        record_release(
+        release = record_release(
             actor=lead,
             survivor=survivor,
             terms=ReleaseTerms(
@@ -340,8 +356,58 @@ def _record_releases(
                 guardian_name=agencies["dcf"].name if minor else "",
                 guardian_relationship="custodian" if minor else "",
                 guardian_signed_on=case.opened_on if minor else None,
+                given_verbally=(index, key) in community.VERBAL_RELEASES,
             ),
         )
+        if (index, key) in community.CONFIRMED_IN_WRITING:
+            form = community.synthetic_signed_form_pdf(case.opened_on)
+            attach_signed_form(actor=lead, release=release, data=form)
+    for part2 in (p for p in community.PART2_RELEASES if p.index == index):
+        record_release(
+            actor=lead,
+            survivor=survivor,
+            terms=ReleaseTerms(
+                recipient_agency=agencies[part2.recipient],
+                categories=frozenset({"substance_use"}),
+                purpose=part2.purpose,
+                starts_on=case.opened_on,
+                survivor_signed_on=case.opened_on,
+                ends_on_event="case_closed",
+                guardian_name=agencies["dcf"].name if minor else "",
+                guardian_relationship="custodian" if minor else "",
+                guardian_signed_on=case.opened_on if minor else None,
+                part2_discloser_name=case.lead_agency.name,
+                part2_information=part2.information,
+                part2_revocation_explained=True,
+                part2_no_conditioning_explained=True,
+                part2_redisclosure_explained=True,
+            ),
+        )
+
+
+def _write_notes(
+    lead: Actor, case: Case, plan: community.CaseSpec, actor: Callable[[str], Actor]
+) -> None:
+    """The notes the lead and the team's clinician and mentor wrote (community.NOTES_BY_WRITER),
+    dated across the life of the case. Cases led from the other county have none."""
+    if lead.role not in ("case_manager", "supervisor") or plan.lead == "quinn":
+        return
+    writers = [("lead", lead)] + [
+        (m.username, actor(m.username))
+        for m in plan.team
+        if m.username in community.NOTES_BY_WRITER
+    ]
+    notes = [
+        write_note(actor=who, case=case, category=category, body=text)
+        for key, who in writers
+        for category, text in community.NOTES_BY_WRITER[key]
+    ]
+    span = max((timezone.localdate() - case.opened_on).days, 1)
+    zone = timezone.get_current_timezone()
+    for n, note in enumerate(notes, start=1):
+        day = case.opened_on + timedelta(days=span * n // (len(notes) + 1))
+        note.written_at = min(datetime.combine(day, time(15, 30), zone), timezone.now())
+    CaseNote.objects.bulk_update(notes, ["written_at"])
 
 
 def _spread_history(case: Case, today: date) -> None:

@@ -1,0 +1,415 @@
+"""The privacy matrix: role, by relation to the case, by release state, by every page and API
+route that shows survivor data.
+
+For each combination it checks the status, and that no value of a category the viewer may
+not see appears anywhere in the response body — and, on the routes that show a category,
+that the value of every category they may see does appear (so the test fails both ways).
+
+What a viewer may see is the rule of the README's "Privacy model": their role's categories
+(access.categories.ROLE_CATEGORIES, the configuration under test), all of them at the lead
+agency, and at another agency on the care team only those a release in force names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from continuum.access.categories import ROLE_CATEGORIES, DataCategory
+from continuum.accounts.models import Role
+from continuum.api.api import api
+from continuum.api.tokens import create_token
+from continuum.cases.actions import add_care_team_member, write_note
+from continuum.cases.models import NOTE_CATEGORIES, CareTeamRole
+from continuum.survivors.actions import (
+    ReleaseTerms,
+    SurvivorDetails,
+    record_release,
+    revoke_release,
+    update_survivor,
+)
+from continuum.survivors.models import Release
+from tests.personas import World, make_user
+
+pytestmark = pytest.mark.django_db
+
+C = DataCategory
+# What each category's value looks like in a response (synthetic data).
+MARKERS: dict[str, tuple[str, ...]] = {
+    C.IDENTITY: ("Marisol", "Pérez"),
+    C.CONTACT: ("(352) 555-0199", "lighthouse"),
+    C.NOTES: ("drop-in centre on Saturday",),
+    C.CARE_PLAN: ("housing navigator on Tuesday",),
+    C.HEALTH: ("inhaler refilled at the clinic",),
+    C.MENTAL_HEALTH: ("sleeping better since the new routine",),
+    C.SUBSTANCE_USE: ("four outpatient sessions this month",),
+    C.LEGAL: ("advocate will attend the deposition",),
+    C.EDUCATION: ("credit recovery plan with the counselor",),
+    C.PLACEMENT: ("settled at the foster home near her brother",),
+}
+
+# username: (agency, role, named on the care team as)
+VIEWERS: dict[str, tuple[str, Role, CareTeamRole | None]] = {
+    "casey": ("lead", Role.CASE_MANAGER, None),  # the lead case manager already
+    "sam": ("lead", Role.SUPERVISOR, None),
+    "lena": ("lead", Role.CLINICIAN, CareTeamRole.CLINICIAN),
+    "milo": ("lead", Role.SURVIVOR_MENTOR, CareTeamRole.SURVIVOR_MENTOR),
+    "drew": ("partner", Role.CLINICIAN, None),  # on the team already
+    "parker": ("partner", Role.CASE_MANAGER, CareTeamRole.CASE_MANAGER),
+    "pat": ("partner", Role.SUPERVISOR, None),  # agency-wide: the agency is on the team
+    "mina": ("partner", Role.SURVIVOR_MENTOR, CareTeamRole.SURVIVOR_MENTOR),
+    "cole": ("lead", Role.CASE_MANAGER, None),  # the lead agency, but not on this case
+    "jordan": ("lead", Role.SCREENER, None),
+    "avery": ("lead", Role.ANALYST, None),
+    "quinn": ("other", Role.CASE_MANAGER, None),
+    "morgan": ("other", Role.MDT_COORDINATOR, None),
+    "oli": ("other", Role.SUPERVISOR, None),
+}
+RELATION = {
+    "casey": "lead",
+    "sam": "lead",
+    "lena": "lead",
+    "milo": "lead",
+    "drew": "care_team",
+    "parker": "care_team",
+    "pat": "care_team",
+    "mina": "care_team",
+}  # everyone else: none
+
+RELEASED = frozenset(
+    {C.IDENTITY, C.CONTACT, C.MENTAL_HEALTH, C.SUBSTANCE_USE, C.LEGAL, C.CARE_PLAN}
+)
+RELEASED_BY_STATE: dict[str, frozenset[str]] = {
+    "none": frozenset(),
+    "in_force": RELEASED,
+    "expired": frozenset(),
+    "revoked": frozenset(),
+    "wrong_category": frozenset({C.EDUCATION, C.PLACEMENT}),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    label: str
+    method: str
+    path: Callable[[World], str]
+    shows: frozenset[str] = frozenset()  # categories it must display to whoever may see them
+    # "read": everyone on the case gets 200; "lead": other agencies get 403, the lead's
+    # roles 200 or 403; "list": not about one record (200 or 403, never 404).
+    kind: str = "read"
+    data: dict[str, Any] | None = None
+    api: bool = False
+
+
+def _sid(w: World) -> str:
+    return str(w.survivor.pk)
+
+
+def _cid(w: World) -> str:
+    return str(w.case.pk)
+
+
+PERSON = frozenset({C.IDENTITY, C.CONTACT})
+NOTES = frozenset(NOTE_CATEGORIES)
+ROUTES = [
+    Route("survivor page", "get", lambda w: f"/survivors/{_sid(w)}/", PERSON),
+    Route("notes page", "get", lambda w: f"/cases/{_cid(w)}/notes/", NOTES),
+    Route("care team page", "get", lambda w: f"/cases/{_cid(w)}/team/"),
+    Route("edit survivor", "get", lambda w: f"/survivors/{_sid(w)}/edit/", kind="lead"),
+    Route("who sees what", "get", lambda w: f"/survivors/{_sid(w)}/sharing/", kind="lead"),
+    Route("access log", "get", lambda w: f"/survivors/{_sid(w)}/access-log/", kind="lead"),
+    Route("new release", "get", lambda w: f"/survivors/{_sid(w)}/releases/new/", kind="lead"),
+    Route(
+        "new legal basis", "get", lambda w: f"/survivors/{_sid(w)}/legal-bases/new/", kind="lead"
+    ),
+    Route("open a case", "get", lambda w: f"/survivors/{_sid(w)}/cases/new/", kind="lead"),
+    Route("ask for an export", "get", lambda w: f"/exports/new/{_sid(w)}/", kind="lead"),
+    Route("case details", "get", lambda w: f"/cases/{_cid(w)}/edit/", kind="lead"),
+    Route("case status", "get", lambda w: f"/cases/{_cid(w)}/status/", kind="lead"),
+    Route("my work", "get", lambda w: "/cases/", kind="list"),
+    Route("search", "post", lambda w: "/survivors/", kind="list", data={"q": "Marisol Pérez"}),
+    Route("api survivor", "get", lambda w: f"/api/v1/survivors/{_sid(w)}", PERSON, api=True),
+    Route("api survivor cases", "get", lambda w: f"/api/v1/survivors/{_sid(w)}/cases", api=True),
+    Route(
+        "api releases",
+        "get",
+        lambda w: f"/api/v1/survivors/{_sid(w)}/releases",
+        kind="lead",
+        api=True,
+    ),
+    Route("api case", "get", lambda w: f"/api/v1/cases/{_cid(w)}", api=True),
+    Route("api timeline", "get", lambda w: f"/api/v1/cases/{_cid(w)}/timeline", api=True),
+    Route("api notes", "get", lambda w: f"/api/v1/cases/{_cid(w)}/notes", NOTES, api=True),
+    Route("api my cases", "get", lambda w: "/api/v1/cases", kind="list", api=True),
+    Route("api dashboard", "get", lambda w: "/api/v1/dashboard", kind="list", api=True),
+    Route(
+        "api search",
+        "post",
+        lambda w: "/api/v1/survivors/search",
+        kind="list",
+        data={"q": "Marisol Pérez"},
+        api=True,
+    ),
+]
+
+
+def _people(world: World) -> None:
+    for username, (agency, role, team_role) in VIEWERS.items():
+        if username not in world.users:
+            world.users[username], world.memberships[username] = make_user(
+                username, world.agencies[agency], role
+            )
+        if team_role is not None:
+            add_care_team_member(
+                actor=world.actor("casey"),
+                case=world.case,
+                agency=world.agencies[agency],
+                user=world.users[username],
+                role=team_role,
+            )
+    # Pat's agency is on the team as a whole through Drew's membership row.
+
+
+def _record(world: World) -> None:
+    s = world.survivor
+    update_survivor(
+        actor=world.actor("casey"),
+        survivor=s,
+        expected_version=s.version,
+        details=SurvivorDetails(
+            preferred_name="Marisol",
+            legal_given_name="Ana Marisol",
+            legal_family_name="Pérez",
+            safe_phone="(352) 555-0199",
+            code_word="lighthouse",
+            safe_to_call=True,
+        ),
+    )
+    for category in NOTE_CATEGORIES:
+        write_note(
+            actor=world.actor("casey"),
+            case=world.case,
+            category=category,
+            body=f"Synthetic note: {MARKERS[category][0]}.",
+        )
+
+
+def _release(world: World, categories: frozenset[str]) -> Release:
+    today = timezone.localdate()
+    part2: dict[str, Any] = {}
+    if C.SUBSTANCE_USE in categories:
+        part2 = {
+            "part2_discloser_name": "Lead Family Services outpatient program",
+            "part2_information": "Attendance and progress in outpatient treatment",
+            "part2_revocation_explained": True,
+            "part2_no_conditioning_explained": True,
+            "part2_redisclosure_explained": True,
+        }
+    return record_release(
+        actor=world.actor("casey"),
+        survivor=world.survivor,
+        terms=ReleaseTerms(
+            recipient_agency=world.agencies["partner"],
+            categories=categories,
+            purpose="coordinating care",
+            starts_on=today,
+            expires_on=today + timedelta(days=90),
+            survivor_signed_on=today,
+            guardian_name="Rosa Example",
+            guardian_relationship="parent",
+            guardian_signed_on=today,
+            **part2,
+        ),
+    )
+
+
+def _set_release_state(world: World, state: str) -> None:
+    today = timezone.localdate()
+    if state == "in_force":
+        _release(world, RELEASED)
+    elif state == "wrong_category":
+        _release(world, RELEASED_BY_STATE["wrong_category"])
+    elif state == "expired":
+        release = _release(world, RELEASED)
+        Release.objects.filter(pk=release.pk).update(
+            starts_on=today - timedelta(days=60), expires_on=today - timedelta(days=1)
+        )
+    elif state == "revoked":
+        revoke_release(actor=world.actor("casey"), release=_release(world, RELEASED))
+
+
+def _may_see(username: str, state: str) -> frozenset[str]:
+    role_allows = ROLE_CATEGORIES[VIEWERS[username][1]]
+    relation = RELATION.get(username, "none")
+    if relation == "lead":
+        return frozenset(role_allows)
+    if relation == "care_team":
+        return frozenset(role_allows & RELEASED_BY_STATE[state])
+    return frozenset()
+
+
+def _fetch(world: World, username: str, route: Route, token: str) -> tuple[int, str]:
+    if route.api:
+        client = Client(headers={"Authorization": f"Bearer {token}"})
+        if route.method == "post":
+            response = client.post(route.path(world), route.data, content_type="application/json")
+        else:
+            response = client.get(route.path(world))
+    else:
+        client = world.client_for(username)
+        send = client.post if route.method == "post" else client.get
+        response = send(route.path(world), route.data or {})
+    body = response.content.decode()
+    if route.data and not route.api:
+        # The search form keeps what the person typed: their own words, not a disclosure.
+        body = body.replace(f'value="{route.data["q"]}"', 'value=""')
+    if body.startswith(("{", "[")):
+        body = json.dumps(json.loads(body), ensure_ascii=False)  # JSON escapes "é"
+    return response.status_code, body
+
+
+def _check_status(username: str, route: Route, status: int) -> None:
+    relation = RELATION.get(username, "none")
+    if route.kind == "list":
+        assert status in (200, 403), f"{route.label}: {status}"
+    elif relation == "none":
+        assert status == 404, f"{route.label}: {status}"
+    elif route.kind == "read":
+        assert status == 200, f"{route.label}: {status}"
+    elif relation == "care_team":
+        assert status == 403, f"{route.label}: {status}"
+    else:
+        assert status in (200, 403), f"{route.label}: {status}"
+
+
+@pytest.mark.parametrize("state", sorted(RELEASED_BY_STATE))
+@pytest.mark.parametrize("username", sorted(VIEWERS))
+def test_every_route_shows_exactly_what_may_be_seen(
+    world: World, username: str, state: str
+) -> None:
+    _people(world)
+    _record(world)
+    _set_release_state(world, state)
+    allowed = _may_see(username, state)
+    _token, plain = create_token(actor=world.actor(username), name="matrix")
+    for route in ROUTES:
+        status, body = _fetch(world, username, route, plain)
+        _check_status(username, route, status)
+        for category, values in MARKERS.items():
+            found = [value for value in values if value in body]
+            if category not in allowed:
+                assert not found, f"{route.label} leaks {category}: {found}"
+            elif category in route.shows and status == 200:
+                assert found, f"{route.label} should show {category}"
+
+
+def test_the_matrix_sees_something_at_every_level() -> None:
+    """Guard the guard: the expectations are not all empty, nor all full."""
+    seen = {(u, s): _may_see(u, s) for u in VIEWERS for s in RELEASED_BY_STATE}
+    assert seen["casey", "none"] == frozenset(DataCategory)
+    assert seen["drew", "in_force"] == RELEASED - {C.LEGAL}  # a clinician's role ceiling
+    assert seen["mina", "in_force"] == {C.IDENTITY, C.CONTACT, C.CARE_PLAN, C.LEGAL}
+    assert seen["drew", "wrong_category"] == frozenset()
+    assert seen["pat", "revoked"] == frozenset()
+    assert seen["quinn", "in_force"] == frozenset()
+
+
+# --- every route that shows survivor data is in the matrix
+
+# Routes about one survivor or case that the matrix leaves out, and why.
+NOT_IN_MATRIX = {
+    # Writes only (POST): no page of survivor data; their refusals are in
+    # tests/test_authorization.py and tests/test_api_authorization.py.
+    "survivors:hand_over",
+    "survivors:add_suspected_exploiter",
+    "survivors:revoke_release",
+    "survivors:end_legal_basis",
+    "survivors:basis_informed",
+    "cases:remove_member",
+    # An HTMX fragment listing staff of an agency (no survivor data); lead only.
+    "cases:people",
+    # The signed release form (a file, not category fields): only the agency that recorded
+    # the release uploads or downloads it; tests/survivors/test_signed_forms.py.
+    "survivors:signed_form",
+    "survivors:download_signed_form",
+}
+# API reads left out, and why.
+API_NOT_IN_MATRIX = {
+    # The signed release form file, as survivors:download_signed_form above;
+    # tests/api/test_signed_forms.py.
+    "get /api/v1/survivors/{survivor_id}/releases/{release_id}/signed-form",
+}
+
+
+def _web_names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            space = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            found += _web_names(pattern, space)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found.append((f"{prefix}{pattern.name}", str(pattern.pattern)))
+    return found
+
+
+def test_every_page_about_a_survivor_or_case_is_in_the_matrix(world: World) -> None:
+    world_paths = {route.path(world) for route in ROUTES if not route.api}
+    sid, cid = _sid(world), _cid(world)
+    missing = []
+    for name, pattern in _web_names(get_resolver()):
+        if "survivor_id" not in pattern and "case_id" not in pattern:
+            continue
+        if name in NOT_IN_MATRIX or name.startswith("api"):
+            continue
+        kwargs = {}
+        if "survivor_id" in pattern:
+            kwargs["survivor_id"] = sid
+        if "case_id" in pattern:
+            kwargs["case_id"] = cid
+        try:
+            path = reverse(name, kwargs=kwargs)
+        except NoReverseMatch:  # more parameters than a survivor and a case: a write
+            missing.append(name)
+            continue
+        if path not in world_paths:
+            missing.append(name)
+    assert not missing, f"add these to ROUTES or NOT_IN_MATRIX (with a reason): {missing}"
+
+
+def test_every_api_read_about_a_survivor_or_case_is_in_the_matrix() -> None:
+    schema = api.get_openapi_schema()
+    in_matrix = {(route.method, _template(route.path)) for route in ROUTES if route.api}
+    missing = []
+    for path, operations in schema["paths"].items():
+        if "{survivor_id}" not in path and "{case_id}" not in path:
+            continue
+        for method in operations:
+            label = f"{method} {path}"
+            if (
+                method == "get"
+                and (method, path) not in in_matrix
+                and label not in API_NOT_IN_MATRIX
+            ):
+                missing.append(label)
+    assert not missing, f"add these API reads to ROUTES: {missing}"
+
+
+def _template(path: Callable[[World], str]) -> str:
+    """The OpenAPI template of a route's path: ids replaced by their parameter names."""
+
+    class _Fake:
+        class survivor:
+            pk = "{survivor_id}"
+
+        class case:
+            pk = "{case_id}"
+
+    return path(_Fake())  # type: ignore[arg-type]
