@@ -261,9 +261,19 @@ def require_release_management(actor: Actor, survivor: Survivor) -> None:
     """Releases are recorded and revoked by the agency leading care now (its case managers
     and supervisors): it is the one disclosing."""
     require(actor, Permission.MANAGE_RELEASES)
+    if getattr(survivor, "emergency_only", False):
+        raise Forbidden(_("Emergency access lets you read this record, not change it."))
     leads_now = survivor.cases.exclude(status="closed").filter(lead_agency_id=actor.agency_id)
     if not leads_now.exists():
         raise Forbidden(_("Only the agency leading this person's care records releases."))
+    # A case manager manages releases on the cases they are named on, as they change them.
+    if (
+        actor.role in ASSIGNED_ROLES
+        and not (
+            _active_team().filter(case__in=leads_now, user=actor.user, agency_id=actor.agency_id)
+        ).exists()
+    ):
+        raise Forbidden(_("You are not on this person's care team."))
 
 
 def require_survivor_write(actor: Actor, survivor: Survivor) -> None:

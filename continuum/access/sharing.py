@@ -125,6 +125,18 @@ def _released(
     return found
 
 
+def released_to(actor: Actor, survivor: Survivor) -> frozenset[str]:
+    """The categories a release or legal basis in force gives the actor's agency for this
+    person, whatever it leads (3 queries). For records that belong to one episode of care,
+    such as case notes: leading care now does not open another agency's notes."""
+    cases = list(
+        Case.objects.filter(survivor_id=survivor.pk).values_list(
+            "survivor_id", "lead_agency_id", "status"
+        )
+    )
+    return frozenset(_released(actor, [survivor.pk], cases).get(survivor.pk, frozenset()))
+
+
 def mask(actor: Actor, survivors: Iterable[Survivor]) -> None:
     """Blank, on these objects, every field the actor may not see, and say which categories
     were withheld (`survivor.withheld`). A masked object cannot be saved."""

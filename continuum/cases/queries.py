@@ -123,9 +123,14 @@ NOTES_LIMIT = 200
 
 
 def readable_note_categories(actor: Actor, case: Case) -> frozenset[str]:
-    """The note categories this actor reads on this case: what their role may see of it now
-    (access.sharing: everything for the lead agency, what a release covers for others)."""
-    return sharing.categories_for(actor, [case.survivor])[case.survivor_id] & set(NOTE_CATEGORIES)
+    """The note categories this actor reads on this case, whoever wrote them: everything
+    their role may see for the case's own lead agency (or under break-glass); for any other
+    agency — even one that leads a later case — only what a release or legal basis in force
+    gives it. An agency's own notes are added by readable_notes."""
+    role = ROLE_CATEGORIES.get(actor.role, frozenset())
+    if case.lead_agency_id == actor.agency_id or getattr(case, "emergency_only", False):
+        return frozenset(role & set(NOTE_CATEGORIES))
+    return frozenset(role & sharing.released_to(actor, case.survivor) & set(NOTE_CATEGORIES))
 
 
 def readable_notes(actor: Actor, case: Case) -> list[CaseNote]:

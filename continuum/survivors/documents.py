@@ -140,7 +140,9 @@ def _plain_mode(image: Image.Image) -> Image.Image:
 # --- PDFs -----------------------------------------------------------------------------------
 
 # Keys that hold metadata or behaviour rather than what the page shows.
-_DROPPED_KEYS = frozenset({"/Metadata", "/PieceInfo", "/LastModified", "/AA", "/Thumb"})
+# Annotations go too: a signed scan needs none, and they can carry embedded files (with
+# their original names and photos' EXIF), comments and pop-ups.
+_DROPPED_KEYS = frozenset({"/Metadata", "/PieceInfo", "/LastModified", "/AA", "/Thumb", "/Annots"})
 # On annotations: who made them and when.
 _ANNOTATION_KEYS = frozenset({"/T", "/M", "/CreationDate", "/NM"})
 _UNSAFE_ACTIONS = frozenset(
@@ -284,10 +286,15 @@ class SignedFormUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.too_large = False
         self._buffer: io.BytesIO | None = None
+        self._kept_one = False
 
     def new_file(self, field_name: str, *args: Any, **kwargs: Any) -> None:
         super().new_file(field_name, *args, **kwargs)
-        self._buffer = io.BytesIO() if field_name == UPLOAD_FIELD else None
+        # Only the first "file" part is kept: a request repeating it a hundred times must not
+        # hold a hundred buffers in memory.
+        keep = field_name == UPLOAD_FIELD and not self._kept_one
+        self._kept_one = self._kept_one or keep
+        self._buffer = io.BytesIO() if keep else None
         raise StopFutureHandlers()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:

@@ -226,3 +226,23 @@ def test_the_retention_purge_destroys_grants_with_the_person(world: World) -> No
     rule = RetentionRule.objects.get(record_type=RecordType.CLOSED_CASE)
     assert retention.destroy_survivor(survivor_id=survivor.pk, rule=rule, run_id="t") is not None
     assert not EmergencyAccess.objects.filter(survivor_id=survivor.pk).exists()
+
+
+def test_a_grant_never_allows_managing_releases(world: World) -> None:
+    """Cole works for the lead agency but is not on the case: under break-glass he reads the
+    record, but cannot record or revoke a release, nor touch the signed form."""
+    from continuum.access import policy
+    from continuum.survivors.queries import survivor_for
+
+    grant_case = world.case
+    open_emergency_access(
+        actor=world.actor("cole"),
+        case_reference=grant_case.reference,
+        reason="Police called at midnight asking whether we know her; need the safety plan.",
+    )
+    survivor = survivor_for(world.actor("cole"), world.survivor.pk, audit_read=False)
+    with pytest.raises(policy.Forbidden):
+        policy.require_release_management(world.actor("cole"), survivor)
+    client = world.client_for("cole")
+    assert client.get(f"/survivors/{world.survivor.pk}/releases/new/").status_code == 403
+    assert client.get(f"/survivors/{world.survivor.pk}/sharing/").status_code == 403

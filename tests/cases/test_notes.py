@@ -274,3 +274,24 @@ def test_the_notes_page_costs_the_same_for_few_and_many_notes(world: World) -> N
     for _n in range(5):
         _write_all(world)
     assert count() == few
+
+
+def test_leading_a_later_case_does_not_open_the_earlier_leads_notes(world: World) -> None:
+    """Harbor, on the team of Lead's case with no release, opens its own case once Lead's
+    has closed: it leads care now, but Lead's notes still need a release."""
+    _write_all(world)
+    change_case_status(
+        actor=world.actor("casey"),
+        case=world.case,
+        status="closed",
+        closure_reason="goals_met",
+        expected_version=world.case.version,
+    )
+    pat, membership = make_user("pat", world.agencies["partner"], Role.SUPERVISOR)
+    world.users["pat"], world.memberships["pat"] = pat, membership
+    from continuum.cases.actions import open_case
+
+    open_case(actor=world.actor("pat"), survivor=world.survivor, report_received_on=None)
+    page = _page(world, "pat")
+    assert not any(text in page for text in TEXT.values())
+    assert _api(world, "pat") == []

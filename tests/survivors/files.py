@@ -17,6 +17,7 @@ from pypdf.generic import (
     NameObject,
     NumberObject,
     StreamObject,
+    TextStringObject,
 )
 
 # Who took the photo and where: what must not survive the upload.
@@ -140,3 +141,33 @@ def broken_pdf() -> bytes:
 def windows_program() -> bytes:
     """The start of a Windows executable (a PE file), as if renamed to .pdf."""
     return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 48 + b"PE\x00\x00"
+
+
+def pdf_with_attached_file() -> bytes:
+    """A PDF whose page carries a file-attachment annotation: an embedded file under the
+    survivor's name, with a comment."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=200, height=200)
+    embedded = StreamObject()
+    embedded.update({NameObject("/Type"): NameObject("/EmbeddedFile")})
+    embedded._data = b"ATTACHED-PAYLOAD original phone photo"
+    spec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject("Ana Perez.jpg"),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(embedded)}),
+        }
+    )
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (10, 10, 30, 30)]),
+            NameObject("/FS"): writer._add_object(spec),
+            NameObject("/Contents"): TextStringObject("Photo of Ana at the clinic"),
+        }
+    )
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -410,3 +410,31 @@ def test_key_rotation_and_the_purge_cover_signed_forms(world: World) -> None:
     assert destroy_survivor(survivor_id=world.survivor.pk, rule=rule, run_id="t", today=later)
     assert not SignedForm.objects.exists()
     assert not Release.objects.exists()
+
+
+def test_a_pdf_loses_attached_files_and_comments(world: World) -> None:
+    original = files.pdf_with_attached_file()
+    assert b"ATTACHED-PAYLOAD" in original
+    release = _release(world)
+    casey = world.client_for("casey")
+    assert _upload(casey, _page_url(world, release), original).status_code == 302
+    kept = casey.get(f"{_page_url(world, release)}download/").content
+    assert PdfReader(io.BytesIO(kept)).pages[0].get("/Annots") is None
+    for trace in (b"ATTACHED-PAYLOAD", b"Ana Perez", b"FileAttachment", b"clinic"):
+        assert trace not in kept
+
+
+def test_only_the_first_file_of_a_request_is_kept(world: World) -> None:
+    """A request repeating the file field must not make the server hold every copy."""
+    release = _release(world)
+    response = world.client_for("casey").post(
+        _page_url(world, release),
+        {
+            "file": [
+                SimpleUploadedFile("a.pdf", files.plain_pdf()),
+                SimpleUploadedFile("b.pdf", files.windows_program()),
+            ]
+        },
+    )
+    assert response.status_code == 302  # the first, a real PDF, is the one kept
+    assert SignedForm.objects.get(release=release).media_type == "application/pdf"
