@@ -54,8 +54,8 @@ def case_for(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Case:
     return case
 
 
-def record_case_read(actor: Actor, case: Case, part: str) -> None:
-    detail: dict[str, object] = {"part": part}
+def record_case_read(actor: Actor, case: Case, part: str, **extra: object) -> None:
+    detail: dict[str, object] = {"part": part, **extra}
     if getattr(case, "emergency_only", False):
         detail["emergency"] = True  # seen only through a break-glass grant
     record(
@@ -162,18 +162,7 @@ def notes_of(actor: Actor, case_id: UUID | str) -> tuple[Case, list[CaseNote]]:
     case's own). Audited with the categories shown."""
     case = case_for(actor, case_id, audit_read=False)
     notes = readable_notes(actor, case)
-    shown = sorted({note.category for note in notes})
-    detail: dict[str, object] = {"part": "notes", "categories": shown}
-    if getattr(case, "emergency_only", False):
-        detail["emergency"] = True
-    record(
-        actor,
-        AuditAction.CASE_VIEWED,
-        survivor_id=case.survivor_id,
-        case_id=case.pk,
-        obj=case,
-        detail=detail,
-    )
+    record_case_read(actor, case, "notes", categories=sorted({n.category for n in notes}))
     return case, notes
 
 
