@@ -761,6 +761,14 @@ PART2_RELEASES: tuple[Part2ReleaseSpec, ...] = (
         "Coordinating their counselling with their outpatient treatment",
     ),
 )
+# What the lead agency wrote under each Part 2 consent (case index: note): the partner reads
+# it with the federal re-disclosure notice.
+PART2_NOTES: dict[int, str] = {
+    8: (
+        "Attended three of four outpatient sessions this month; asked to move Thursdays "
+        "to after school."
+    ),
+}
 
 
 def synthetic_signed_form_pdf(signed_on: date) -> bytes:

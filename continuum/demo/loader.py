@@ -314,7 +314,7 @@ def _load_survivor(
             user=users[member.username] if member.username else None,
         )
     _record_releases(lead, survivor, case, plan, agencies, spec.index)
-    _write_notes(lead, case, plan, actor)
+    _write_notes(lead, case, plan, actor, spec.index)
     for step in plan.steps:
         change_case_status(
             actor=lead,
@@ -386,7 +386,11 @@ def _record_releases(
 
 
 def _write_notes(
-    lead: Actor, case: Case, plan: community.CaseSpec, actor: Callable[[str], Actor]
+    lead: Actor,
+    case: Case,
+    plan: community.CaseSpec,
+    actor: Callable[[str], Actor],
+    index: int,
 ) -> None:
     """The notes the lead and the team's clinician and mentor wrote (community.NOTES_BY_WRITER),
     dated across the life of the case. Cases led from the other county have none."""
@@ -402,6 +406,15 @@ def _write_notes(
         for key, who in writers
         for category, text in community.NOTES_BY_WRITER[key]
     ]
+    if index in community.PART2_NOTES:
+        notes.append(
+            write_note(
+                actor=lead,
+                case=case,
+                category="substance_use",
+                body=community.PART2_NOTES[index],
+            )
+        )
     span = max((timezone.localdate() - case.opened_on).days, 1)
     zone = timezone.get_current_timezone()
     for n, note in enumerate(notes, start=1):

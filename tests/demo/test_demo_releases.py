@@ -87,3 +87,16 @@ def test_caseys_sharing_page_shows_them() -> None:
     survivor = DemoSurvivor.objects.get(index=index).survivor
     page = client.get(f"/survivors/{survivor.pk}/sharing/").content.decode()
     assert 'data-testid="download-signed-form"' in page
+
+
+def test_the_counsellor_reads_the_part2_note_with_the_notice() -> None:
+    from continuum.access.actor import Actor
+    from continuum.cases.queries import readable_notes
+
+    (spec,) = community.PART2_RELEASES
+    case = DemoSurvivor.objects.get(index=spec.index).survivor.cases.get()
+    drew = Membership.objects.select_related("user", "agency").get(user__username="drew")
+    notes = readable_notes(Actor(user=drew.user, membership=drew), case)
+    (part2,) = [note for note in notes if note.category == "substance_use"]
+    assert part2.body == community.PART2_NOTES[spec.index]
+    assert part2.redisclosed  # type: ignore[attr-defined]
