@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.test import Client
 from django.utils import timezone
@@ -23,7 +24,7 @@ from continuum.accounts.sessions import ACTING_MEMBERSHIP
 from continuum.cases.actions import add_care_team_member, open_case
 from continuum.cases.models import CareTeamRole, Case
 from continuum.survivors.actions import SurvivorDetails, create_survivor
-from continuum.survivors.models import Survivor
+from continuum.survivors.models import Release, Survivor
 
 PASSWORD = "a-long-test-password-2026"
 
@@ -163,3 +164,40 @@ def survivor_named(name: str) -> Survivor:
             pk__in=SurvivorNameToken.objects.filter(token=token).values("survivor")
         )
     return found.get()
+
+
+# What a Part 2 consent names beyond an ordinary release (42 CFR 2.31), all given.
+PART2_ELEMENTS = {
+    "part2_discloser_name": "Lead Family Services outpatient program",
+    "part2_information": "Attendance and progress in outpatient treatment",
+    "part2_revocation_explained": True,
+    "part2_no_conditioning_explained": True,
+    "part2_redisclosure_explained": True,
+}
+
+
+def release_to_partner(
+    world: World, categories: set[str] | frozenset[str], **overrides: Any
+) -> Release:
+    """A release Casey records for Ana to the partner agency (Drew's): signed today by Ana
+    and her mother, until the case closes; a substance-use release carries every Part 2
+    element. `overrides` change any term."""
+    from continuum.survivors.actions import ReleaseTerms, record_release
+
+    today = timezone.localdate()
+    terms: dict[str, Any] = {
+        "recipient_agency": world.agencies["partner"],
+        "categories": frozenset(categories),
+        "purpose": "Weekly counselling",
+        "starts_on": today,
+        "survivor_signed_on": today,
+        "ends_on_event": "case_closed",
+        "guardian_name": "Rosa Example",
+        "guardian_relationship": "parent",
+        "guardian_signed_on": today,
+        **(PART2_ELEMENTS if "substance_use" in categories else {}),
+        **overrides,
+    }
+    return record_release(
+        actor=world.actor("casey"), survivor=world.survivor, terms=ReleaseTerms(**terms)
+    )

@@ -18,7 +18,7 @@ from django.utils import timezone
 from continuum.api.tokens import create_token
 from tests.api.test_openapi import served_operations
 from tests.exports.helpers import PURPOSE, export_id_for
-from tests.personas import PERSONAS, World
+from tests.personas import PERSONAS, World, release_to_partner
 
 ANON = "anonymous"
 
@@ -56,21 +56,9 @@ def _signed_form_upload(world: World) -> dict[str, Any]:
 
 
 def _a_release(world: World, *, signed: bool = False) -> str:
-    from continuum.survivors.actions import ReleaseTerms, attach_signed_form, record_release
+    from continuum.survivors.actions import attach_signed_form
 
-    body = _release_body(world)
-    terms = ReleaseTerms(
-        recipient_agency=world.agencies["partner"],
-        categories=frozenset(body["categories"]),
-        purpose=body["purpose"],
-        starts_on=timezone.localdate(),
-        survivor_signed_on=timezone.localdate(),
-        ends_on_event="case_closed",
-        guardian_name="Rosa Pérez",
-        guardian_relationship="parent",
-        guardian_signed_on=timezone.localdate(),
-    )
-    release = record_release(actor=world.actor("casey"), survivor=world.survivor, terms=terms)
+    release = release_to_partner(world, {"identity"})
     if signed:
         from tests.survivors.files import plain_pdf
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from continuum.api.tokens import create_token
 from tests.exports.helpers import caseys_approved_export, caseys_export
-from tests.personas import PERSONAS, World
+from tests.personas import PERSONAS, World, release_to_partner
 
 ANON = "anonymous"
 EVERYONE = [*PERSONAS, ANON]
@@ -53,24 +53,7 @@ def _drew_on_team(world: World) -> dict[str, Any]:
 
 
 def _release(world: World) -> dict[str, Any]:
-    from continuum.survivors.actions import ReleaseTerms, record_release
-
-    today = timezone.localdate()
-    release = record_release(
-        actor=world.actor("casey"),
-        survivor=world.survivor,
-        terms=ReleaseTerms(
-            recipient_agency=world.agencies["partner"],
-            categories=frozenset({"identity"}),
-            purpose="counselling",
-            starts_on=today,
-            survivor_signed_on=today,
-            ends_on_event="case_closed",
-            guardian_name="Rosa Pérez",
-            guardian_relationship="parent",
-            guardian_signed_on=today,
-        ),
-    )
+    release = release_to_partner(world, {"identity"})
     return {"survivor_id": world.survivor.pk, "release_id": release.pk}
 
 

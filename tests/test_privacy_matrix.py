@@ -30,14 +30,12 @@ from continuum.api.tokens import create_token
 from continuum.cases.actions import add_care_team_member, write_note
 from continuum.cases.models import NOTE_CATEGORIES, CareTeamRole
 from continuum.survivors.actions import (
-    ReleaseTerms,
     SurvivorDetails,
-    record_release,
     revoke_release,
     update_survivor,
 )
 from continuum.survivors.models import Release
-from tests.personas import World, make_user
+from tests.personas import World, make_user, release_to_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -204,30 +202,8 @@ def _record(world: World) -> None:
 
 def _release(world: World, categories: frozenset[str]) -> Release:
     today = timezone.localdate()
-    part2: dict[str, Any] = {}
-    if C.SUBSTANCE_USE in categories:
-        part2 = {
-            "part2_discloser_name": "Lead Family Services outpatient program",
-            "part2_information": "Attendance and progress in outpatient treatment",
-            "part2_revocation_explained": True,
-            "part2_no_conditioning_explained": True,
-            "part2_redisclosure_explained": True,
-        }
-    return record_release(
-        actor=world.actor("casey"),
-        survivor=world.survivor,
-        terms=ReleaseTerms(
-            recipient_agency=world.agencies["partner"],
-            categories=categories,
-            purpose="coordinating care",
-            starts_on=today,
-            expires_on=today + timedelta(days=90),
-            survivor_signed_on=today,
-            guardian_name="Rosa Example",
-            guardian_relationship="parent",
-            guardian_signed_on=today,
-            **part2,
-        ),
+    return release_to_partner(
+        world, categories, ends_on_event="", expires_on=today + timedelta(days=90)
     )
 
 

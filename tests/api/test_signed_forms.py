@@ -16,9 +16,8 @@ from pypdf import PdfReader
 from continuum.api.tokens import create_token
 from continuum.audit.models import AuditAction, AuditEntry
 from continuum.survivors import documents
-from continuum.survivors.actions import ReleaseTerms, record_release
 from continuum.survivors.models import Release, SignedForm
-from tests.personas import World
+from tests.personas import World, release_to_partner
 from tests.survivors import files
 
 pytestmark = pytest.mark.django_db
@@ -32,22 +31,9 @@ def _auth(world: World, persona: str) -> dict[str, str]:
 
 
 def _release(world: World) -> Release:
-    today = timezone.localdate()
-    return record_release(
-        actor=world.actor("casey"),
-        survivor=world.survivor,
-        terms=ReleaseTerms(
-            recipient_agency=world.agencies["partner"],
-            categories=frozenset({"identity"}),
-            purpose="Weekly counselling",
-            starts_on=today,
-            survivor_signed_on=today - timedelta(days=1),
-            ends_on_event="case_closed",
-            guardian_name="Rosa Pérez",
-            guardian_relationship="parent",
-            guardian_signed_on=today,
-            given_verbally=True,
-        ),
+    yesterday = timezone.localdate() - timedelta(days=1)
+    return release_to_partner(
+        world, {"identity"}, survivor_signed_on=yesterday, given_verbally=True
     )
 
 

@@ -21,8 +21,7 @@ from continuum.api.tokens import create_token
 from continuum.audit.models import AuditAction, AuditEntry
 from continuum.cases.actions import add_care_team_member, change_case_status, write_note
 from continuum.cases.models import CareTeamRole, CaseNote
-from continuum.survivors.actions import ReleaseTerms, record_release
-from tests.personas import World, make_user
+from tests.personas import World, make_user, release_to_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +37,7 @@ TEXT = {
     "placement": "Settled in at the foster home; wants to stay near her brother.",
 }
 NOTICE = str(REDISCLOSURE_NOTICE)[:80]
+TODAY = timezone.localdate
 
 
 def _write_all(world: World) -> None:
@@ -46,32 +46,7 @@ def _write_all(world: World) -> None:
 
 
 def _release(world: World, categories: set[str]) -> None:
-    today = timezone.localdate()
-    extra = {}
-    if "substance_use" in categories:
-        extra = {
-            "part2_discloser_name": "Lead Family Services",
-            "part2_information": "Attendance and progress in outpatient treatment",
-            "part2_revocation_explained": True,
-            "part2_no_conditioning_explained": True,
-            "part2_redisclosure_explained": True,
-        }
-    record_release(
-        actor=world.actor("casey"),
-        survivor=world.survivor,
-        terms=ReleaseTerms(
-            recipient_agency=world.agencies["partner"],
-            categories=frozenset(categories),
-            purpose="coordinating counselling",
-            starts_on=today,
-            expires_on=today + timedelta(days=90),
-            survivor_signed_on=today,
-            guardian_name="Rosa Example",
-            guardian_relationship="parent",
-            guardian_signed_on=today,
-            **extra,
-        ),
-    )
+    release_to_partner(world, categories, ends_on_event="", expires_on=TODAY() + timedelta(90))
 
 
 def _page(world: World, persona: str) -> str:

@@ -18,9 +18,8 @@ from hypothesis import strategies as st
 
 from continuum.access.sharing import categories_for
 from continuum.cases.models import Case
-from continuum.survivors.actions import ReleaseTerms, record_release
 from continuum.survivors.models import LegalBasis, Release
-from tests.personas import World
+from tests.personas import World, release_to_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -41,22 +40,8 @@ def _sees(world: World, today: date) -> bool:
 
 
 def _a_release(world: World) -> Release:
-    today = timezone.localdate()
-    return record_release(
-        actor=world.actor("casey"),
-        survivor=world.survivor,
-        terms=ReleaseTerms(
-            recipient_agency=world.agencies["partner"],
-            categories=frozenset({"mental_health"}),
-            purpose="counselling",
-            starts_on=today,
-            expires_on=today + timedelta(days=30),
-            survivor_signed_on=today,
-            guardian_name="Rosa Example",
-            guardian_relationship="parent",
-            guardian_signed_on=today,
-        ),
-    )
+    expires = timezone.localdate() + timedelta(days=30)
+    return release_to_partner(world, {"mental_health"}, ends_on_event="", expires_on=expires)
 
 
 @given(

@@ -20,13 +20,11 @@ from pypdf import PdfReader
 from continuum.audit.models import AuditAction, AuditEntry
 from continuum.survivors import documents
 from continuum.survivors.actions import (
-    ReleaseTerms,
     SignedFormRefused,
     attach_signed_form,
-    record_release,
 )
 from continuum.survivors.models import Release, SignedForm
-from tests.personas import World
+from tests.personas import World, release_to_partner
 from tests.survivors import files
 
 pytestmark = pytest.mark.django_db
@@ -35,23 +33,10 @@ UPLOADED_NAME = "Ana Perez release signed.pdf"
 
 
 def _release(world: World, **changes: Any) -> Release:
-    today = timezone.localdate()
-    terms: dict[str, Any] = {
-        "recipient_agency": world.agencies["partner"],
-        "categories": frozenset({"identity", "mental_health"}),
-        "purpose": "Weekly counselling",
-        "starts_on": today,
-        "survivor_signed_on": today - timedelta(days=2),
-        "ends_on_event": "case_closed",
-        "guardian_name": "Rosa Pérez",
-        "guardian_relationship": "parent",
-        "guardian_signed_on": today,
-        "given_verbally": True,
-        **changes,
-    }
-    return record_release(
-        actor=world.actor("casey"), survivor=world.survivor, terms=ReleaseTerms(**terms)
-    )
+    """A release given verbally two days ago, to confirm with the signed form."""
+    signed = timezone.localdate() - timedelta(days=2)
+    terms = {"survivor_signed_on": signed, "given_verbally": True, **changes}
+    return release_to_partner(world, {"identity", "mental_health"}, **terms)
 
 
 def _page_url(world: World, release: Release) -> str:
