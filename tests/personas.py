@@ -201,3 +201,21 @@ def release_to_partner(
     return record_release(
         actor=world.actor("casey"), survivor=world.survivor, terms=ReleaseTerms(**terms)
     )
+
+
+def add_person(
+    world: World, username: str, agency: str, role: Role, *, on_team_as: str | None = None
+) -> User:
+    """Another person in the world, at agency `agency` (a key of world.agencies), named on
+    the case's care team by Casey when `on_team_as` gives their role there."""
+    user, membership = make_user(username, world.agencies[agency], role)
+    world.users[username], world.memberships[username] = user, membership
+    if on_team_as is not None:
+        add_care_team_member(
+            actor=world.actor("casey"),
+            case=world.case,
+            agency=world.agencies[agency],
+            user=user,
+            role=on_team_as,
+        )
+    return user

@@ -27,7 +27,7 @@ from continuum.access.categories import ROLE_CATEGORIES, DataCategory
 from continuum.accounts.models import Role
 from continuum.api.api import api
 from continuum.api.tokens import create_token
-from continuum.cases.actions import add_care_team_member, write_note
+from continuum.cases.actions import write_note
 from continuum.cases.models import NOTE_CATEGORIES, CareTeamRole
 from continuum.survivors.actions import (
     SurvivorDetails,
@@ -35,7 +35,7 @@ from continuum.survivors.actions import (
     update_survivor,
 )
 from continuum.survivors.models import Release
-from tests.personas import World, make_user, release_to_partner
+from tests.personas import World, add_person, release_to_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -162,17 +162,7 @@ ROUTES = [
 def _people(world: World) -> None:
     for username, (agency, role, team_role) in VIEWERS.items():
         if username not in world.users:
-            world.users[username], world.memberships[username] = make_user(
-                username, world.agencies[agency], role
-            )
-        if team_role is not None:
-            add_care_team_member(
-                actor=world.actor("casey"),
-                case=world.case,
-                agency=world.agencies[agency],
-                user=world.users[username],
-                role=team_role,
-            )
+            add_person(world, username, agency, role, on_team_as=team_role)
     # Pat's agency is on the team as a whole through Drew's membership row.
 
 

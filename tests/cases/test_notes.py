@@ -19,9 +19,9 @@ from continuum.access.part2 import REDISCLOSURE_NOTICE
 from continuum.accounts.models import Role
 from continuum.api.tokens import create_token
 from continuum.audit.models import AuditAction, AuditEntry
-from continuum.cases.actions import add_care_team_member, change_case_status, write_note
+from continuum.cases.actions import change_case_status, write_note
 from continuum.cases.models import CareTeamRole, CaseNote
-from tests.personas import World, make_user, release_to_partner
+from tests.personas import World, add_person, release_to_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -100,14 +100,8 @@ def test_the_role_ceiling_holds_inside_a_release(world: World) -> None:
 
 
 def test_a_mentor_writes_only_plan_and_court_notes(world: World) -> None:
-    mentor, membership = make_user("mia", world.agencies["lead"], Role.SURVIVOR_MENTOR)
-    world.users["mia"], world.memberships["mia"] = mentor, membership
-    add_care_team_member(
-        actor=world.actor("casey"),
-        case=world.case,
-        agency=world.agencies["lead"],
-        user=mentor,
-        role=CareTeamRole.SURVIVOR_MENTOR,
+    mentor = add_person(
+        world, "mia", "lead", Role.SURVIVOR_MENTOR, on_team_as=CareTeamRole.SURVIVOR_MENTOR
     )
     _write_all(world)
     page = _page(world, "mia")
@@ -262,8 +256,7 @@ def test_leading_a_later_case_does_not_open_the_earlier_leads_notes(world: World
         closure_reason="goals_met",
         expected_version=world.case.version,
     )
-    pat, membership = make_user("pat", world.agencies["partner"], Role.SUPERVISOR)
-    world.users["pat"], world.memberships["pat"] = pat, membership
+    add_person(world, "pat", "partner", Role.SUPERVISOR)
     from continuum.cases.actions import open_case
 
     open_case(actor=world.actor("pat"), survivor=world.survivor, report_received_on=None)

@@ -187,18 +187,9 @@ def test_the_role_ceiling_applies_inside_a_release(world: World) -> None:
     """A release for health does not show a survivor-mentor health data; and identity
     released to a mentor's agency shows them the name (mentors may see identity)."""
     from continuum.accounts.models import Role
-    from continuum.cases.actions import add_care_team_member
-    from tests.personas import make_user
+    from tests.personas import add_person
 
-    mentor, membership = make_user("rio", world.agencies["partner"], Role.SURVIVOR_MENTOR)
-    world.users["rio"], world.memberships["rio"] = mentor, membership
-    add_care_team_member(
-        actor=world.actor("casey"),
-        case=world.case,
-        agency=world.agencies["partner"],
-        user=mentor,
-        role="survivor_mentor",
-    )
+    add_person(world, "rio", "partner", Role.SURVIVOR_MENTOR, on_team_as="survivor_mentor")
     _with_contact(world)
     _release(world, {"identity", "health"})
     status, body = _page(world, "rio")
