@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "continuum.demo",
     "continuum.retention",
     "continuum.exports",
+    "continuum.needs",
+    "continuum.screening",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +233,21 @@ if not QUICK_EXIT_URL.startswith(("https://", "http://", "/")):
 # The number of days from an abuse report's intake to the MDT staffing (DOMAIN.md: 2 weeks).
 # The protocol issue moves this into the community protocol.
 MDT_STAFFING_DAYS = env_int("CONTINUUM_MDT_STAFFING_DAYS", 14, minimum=1, maximum=90)
+
+# Screening must start within this many hours of the first indicator (65C-43.001: 24). The
+# protocol issue moves this into the community protocol; each screening keeps the value it
+# was started under.
+CONTINUUM_SCREENING_START_HOURS = env_int(
+    "CONTINUUM_SCREENING_START_HOURS", 24, minimum=1, maximum=168
+)
+# Days from a screening with concern to the in-depth assessment it puts on the case's to-do
+# list. Our default, not a rule of law: set it to your protocol's.
+CONTINUUM_ASSESSMENT_DUE_DAYS = env_int("CONTINUUM_ASSESSMENT_DUE_DAYS", 7, minimum=1, maximum=60)
+# How long a screening-training record stays current when whoever records it gives no end
+# date (the training issue replaces this with the courses' own renewal periods).
+CONTINUUM_SCREENING_TRAINING_DAYS = env_int(
+    "CONTINUUM_SCREENING_TRAINING_DAYS", 730, minimum=30, maximum=3650
+)
 
 # How long break-glass (emergency) access to a record outside one's access lasts.
 CONTINUUM_BREAK_GLASS_MINUTES = env_int("CONTINUUM_BREAK_GLASS_MINUTES", 60, minimum=5, maximum=480)

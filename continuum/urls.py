@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/", include("continuum.cases.urls")),
     path("access/", include("continuum.access.urls")),
     path("exports/", include("continuum.exports.urls")),
+    path("screening/", include("continuum.screening.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +32,8 @@ class Expect:
     body: Callable[[World], dict[str, Any]] | None = None
     # A multipart body (a file upload) instead of JSON.
     upload: Callable[[World], dict[str, Any]] | None = None
+    # A query string for the path (after the path's ids are made).
+    query: Callable[[World], str] | None = None
 
 
 def _release_body(world: World) -> dict[str, Any]:
@@ -70,9 +74,77 @@ def _member(world: World) -> int:
     return world.case.care_team.get(user=world.users["drew"]).pk
 
 
+def _train(world: World, *usernames: str) -> None:
+    today = timezone.localdate()
+    for username in usernames:
+        membership = world.memberships[username]
+        membership.screening_certified_on = today
+        membership.screening_certified_until = today + timedelta(days=365)
+        membership.save()
+
+
+def _instrument_id(world: World) -> int:
+    from continuum.screening.models import Instrument
+
+    return Instrument.objects.filter(bundled=True).values_list("pk", flat=True)[0]
+
+
+def _screening_start(world: World) -> dict[str, Any]:
+    """Casey and Jordan are trained; Casey may screen Ana, Jordan may not see her."""
+    _train(world, "casey", "jordan")
+    return {
+        "survivor_id": str(world.survivor.pk),
+        "instrument_id": _instrument_id(world),
+        "setting": "school",
+        "first_indicator_at": (timezone.now() - timedelta(hours=2)).isoformat(),
+    }
+
+
+def _screening_id(world: World) -> str:
+    """Casey (trained) has started screening Ana."""
+    from continuum.screening.actions import start_screening
+    from continuum.screening.models import Instrument
+
+    _train(world, "casey")
+    screening = start_screening(
+        actor=world.actor("casey"),
+        survivor=world.survivor,
+        instrument=Instrument.objects.get(pk=_instrument_id(world)),
+        setting="school",
+        first_indicator_at=timezone.now() - timedelta(hours=2),
+    )
+    world.extra["screening"] = screening
+    return str(screening.pk)
+
+
+def _screening_version(world: World) -> dict[str, Any]:
+    return {"version": world.extra["screening"].version}  # type: ignore[attr-defined]
+
+
+def _questionnaire_response(world: World) -> dict[str, Any]:
+    instrument = world.extra["screening"].instrument  # type: ignore[attr-defined]
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{instrument.url}|{instrument.version}",
+        "status": "in-progress",
+    }
+
+
+def _community_questionnaire(world: World) -> dict[str, Any]:
+    path = Path(__file__).parent / "screening" / "fixtures" / "community-screen.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 CREATORS = dict.fromkeys(("casey", "sam", "cole", "quinn", "jordan"), 201)
 LEAD = {"casey": 200, "sam": 200, "drew": 403}
 ON_CASE = {"casey": 200, "sam": 200, "drew": 200}
+# Roles that screen (with training) see the instruments; network admins manage them.
+SCREENERS = dict.fromkeys(("casey", "sam", "cole", "quinn", "jordan"), 200)
+# Casey's screening of Ana: read by Casey and by Sam (the lead agency's supervisor, who holds
+# the screening category); Drew's agency has no release of screening results. Only Casey,
+# who is screening, writes it; Sam sees it, so Sam is refused (403), not told it is absent.
+SCREENING_READ = {"casey": 200, "sam": 200}
+SCREENING_WRITE = {"casey": 200, "sam": 403}
 
 EXPECTED: dict[tuple[str, str], Expect] = {
     ("get", "/api/v1/me"): Expect({}, 200),
@@ -139,6 +211,44 @@ EXPECTED: dict[tuple[str, str], Expect] = {
         {"sam": 200, "casey": 403}, 404, lambda w: {"reason": "No release covers this purpose."}
     ),
     ("get", "/api/v1/exports/{export_id}/download"): Expect({"casey": 200, "sam": 403}, 404),
+    # Screening. Instruments: people who screen; importing: network admins only.
+    ("get", "/api/v1/screening/instruments"): Expect(SCREENERS, 403),
+    ("get", "/api/v1/screening/instruments/{instrument_id}"): Expect(SCREENERS, 403),
+    ("post", "/api/v1/screening/instruments"): Expect({}, 403, _community_questionnaire),
+    ("get", "/api/v1/screening/safety-lines"): Expect({}, 200),
+    # Only the trained may start one (Casey; Jordan is trained but cannot see Ana).
+    ("post", "/api/v1/screening/screenings"): Expect(
+        {"casey": 201, "jordan": 404}, 403, _screening_start
+    ),
+    ("get", "/api/v1/screening/screenings/{screening_id}"): Expect(SCREENING_READ, 404),
+    ("get", "/api/v1/screening/screenings/{screening_id}/questionnaire-response"): Expect(
+        SCREENING_READ, 404
+    ),
+    ("put", "/api/v1/screening/screenings/{screening_id}/answers"): Expect(
+        SCREENING_WRITE, 404, lambda w: {**_screening_version(w), "answers": {}}
+    ),
+    ("post", "/api/v1/screening/screenings/{screening_id}/questionnaire-response"): Expect(
+        SCREENING_WRITE,
+        404,
+        _questionnaire_response,
+        query=lambda w: f"version={_screening_version(w)['version']}",
+    ),
+    ("put", "/api/v1/screening/screenings/{screening_id}/safety"): Expect(
+        SCREENING_WRITE, 404, lambda w: {**_screening_version(w), "age_years": 15}
+    ),
+    ("post", "/api/v1/screening/screenings/{screening_id}/calls"): Expect(
+        {"casey": 201, "sam": 403},
+        404,
+        lambda w: {
+            "line": "florida_abuse_hotline",
+            "kind": "called",
+            "taken_at": timezone.now().isoformat(),
+        },
+    ),
+    ("post", "/api/v1/screening/screenings/{screening_id}/complete"): Expect(
+        SCREENING_WRITE, 404, _screening_version
+    ),
+    ("get", "/api/v1/screening/report"): Expect({"sam": 200}, 403),
 }
 
 
@@ -165,7 +275,11 @@ def test_persona_token_is_allowed_or_refused(
         if "{release_id}" in template
         else "",
         export_id=export_id_for(world, template) if "{export_id}" in template else "",
+        screening_id=_screening_id(world) if "{screening_id}" in template else "",
+        instrument_id=_instrument_id(world) if "{instrument_id}" in template else "",
     )
+    if expect.query is not None:
+        path = f"{path}?{expect.query(world)}"
     headers = {}
     if persona != ANON:
         _token, plain = create_token(actor=world.actor(persona), name="walk")

@@ -101,6 +101,46 @@ def _coles_emergency(world: World) -> dict[str, Any]:
     return {"grant_id": grant.pk}
 
 
+def _trained_jordan(world: World) -> dict[str, Any]:
+    from tests.screening.helpers import train
+
+    train(world, "jordan")
+    return {}
+
+
+def _jordans_screening(world: World) -> dict[str, Any]:
+    """Jordan (a trained screener at the lead agency) screening someone new: no case yet."""
+    from tests.screening.helpers import new_person, start, train
+
+    train(world, "jordan")
+    return {"screening_id": start(world, new_person(world)).pk}
+
+
+def _assessment_task(world: World) -> dict[str, Any]:
+    from continuum.cases.actions import add_task
+
+    task = add_task(
+        actor=world.actor("casey"),
+        case=world.case,
+        kind="in_depth_assessment",
+        title="In-depth assessment",
+        due_on=None,
+        owner=world.agencies["lead"],
+    )
+    return {"case_id": world.case.pk, "task_id": task.pk}
+
+
+SCREEN_ROLES_READ = {"casey": 200, "sam": 200, "cole": 200, "quinn": 200, "jordan": 200}
+
+
+def _bundled_instrument(world: World) -> dict[str, Any]:
+    from continuum.screening.models import Instrument
+
+    bundled = Instrument.objects.filter(bundled=True).values_list("pk", flat=True)
+    return {"instrument_id": bundled[0]}
+
+
+SCREEN_ROLES_UNTRAINED = {"casey": 403, "sam": 403, "cole": 403, "quinn": 403}
 LEAD_TEAM = {"casey": 200, "sam": 200}
 ON_CASE = {**LEAD_TEAM, "drew": 200}
 
@@ -174,6 +214,33 @@ EXPECTED: dict[str, Expect] = {
     # An empty refusal is refused (no reason), as the form says.
     "exports:refuse": Expect("post", {"sam": 422, "casey": 403}, 404, caseys_export),
     "exports:download": Expect("post", {"casey": 200, "sam": 403}, 404, caseys_approved_export),
+    # Screening: the list for every role that may screen; starting needs current training;
+    # the form is the screener's alone; the result is "screening" data (the screener, and
+    # here Sam, whose agency recorded the person and leads their care until a case exists).
+    "cases:complete_task": Expect(
+        "post", {"casey": 302, "sam": 302, "drew": 403}, 404, _assessment_task
+    ),
+    "screening:list": Expect(
+        "get",
+        {"casey": 200, "sam": 200, "cole": 200, "quinn": 200, "jordan": 200},
+        403,
+    ),
+    "screening:start": Expect("get", {"jordan": 200}, 403, _trained_jordan),
+    "screening:safety": Expect("get", {"jordan": 200}, 404, _jordans_screening),
+    "screening:screen": Expect("get", {"jordan": 200}, 404, _jordans_screening),
+    "screening:record_call": Expect("post", {"jordan": 302}, 404, _jordans_screening),
+    "screening:result": Expect("get", {"jordan": 200, "sam": 200}, 404, _jordans_screening),
+    "screening:response_json": Expect("get", {"jordan": 200, "sam": 200}, 404, _jordans_screening),
+    "screening:report": Expect("get", {"sam": 200}, 403),
+    # Screening setup: instruments are managed by network admins (no persona here; see
+    # tests/screening/test_setup_pages.py) and read by everyone who may screen; the safety
+    # numbers are for everyone signed in; training is recorded by the agency's supervisor.
+    "screening:instruments": Expect("get", SCREEN_ROLES_READ, 403),
+    "screening:import_instrument": Expect("get", {}, 403),
+    "screening:instrument": Expect("get", SCREEN_ROLES_READ, 403, _bundled_instrument),
+    "screening:export_instrument": Expect("get", SCREEN_ROLES_READ, 403, _bundled_instrument),
+    "screening:safety_lines": Expect("get", {}, 200),
+    "screening:training": Expect("get", {"sam": 200}, 403),
 }
 
 

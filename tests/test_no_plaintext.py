@@ -1,5 +1,5 @@
-"""The raw database holds no survivor's name, date of birth, phone number, contact note or
-case note.
+"""The raw database holds no survivor's name, date of birth, phone number, contact note,
+case note, screening answer or need in their words.
 
 Two looks, as someone who stole the database would take them: the bytes of a SQLite file
 (and its write-ahead log) after `continuum demo`, and on PostgreSQL every text value of every
@@ -37,7 +37,7 @@ def _secrets(today: date) -> set[str]:
         + [a.name for a in community.AGENCIES]
     )
     found: set[str] = set()
-    for spec in community.build(today):
+    for spec in [*community.build(today), *community.screened_people(today)]:
         d = spec.details
         full = f"{d.legal_given_name} {d.legal_family_name}".strip()
         candidates = {
@@ -56,6 +56,9 @@ def _secrets(today: date) -> set[str]:
     # The case notes the team wrote (sealed like names).
     found |= {text for notes in community.NOTES_BY_WRITER.values() for _kind, text in notes}
     found |= set(community.PART2_NOTES.values())
+    # What screenings recorded in the young person's words: a text answer (inside the sealed
+    # answers) and an immediate need (screening.other_need, then the case's Need).
+    found |= {community.SCREENING_TEXT_ANSWER, community.SCREENING_OTHER_NEED}
     return found
 
 

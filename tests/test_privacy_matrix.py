@@ -52,6 +52,8 @@ MARKERS: dict[str, tuple[str, ...]] = {
     C.LEGAL: ("advocate will attend the deposition",),
     C.EDUCATION: ("credit recovery plan with the counselor",),
     C.PLACEMENT: ("settled at the foster home near her brother",),
+    # The result of Casey's screening of her (the bundled instrument's key item).
+    C.SCREENING: ("Clear concern",),
 }
 
 # username: (agency, role, named on the care team as)
@@ -83,7 +85,7 @@ RELATION = {
 }  # everyone else: none
 
 RELEASED = frozenset(
-    {C.IDENTITY, C.CONTACT, C.MENTAL_HEALTH, C.SUBSTANCE_USE, C.LEGAL, C.CARE_PLAN}
+    {C.IDENTITY, C.CONTACT, C.MENTAL_HEALTH, C.SUBSTANCE_USE, C.LEGAL, C.CARE_PLAN, C.SCREENING}
 )
 RELEASED_BY_STATE: dict[str, frozenset[str]] = {
     "none": frozenset(),
@@ -101,7 +103,8 @@ class Route:
     path: Callable[[World], str]
     shows: frozenset[str] = frozenset()  # categories it must display to whoever may see them
     # "read": everyone on the case gets 200; "lead": other agencies get 403, the lead's
-    # roles 200 or 403; "list": not about one record (200 or 403, never 404).
+    # roles 200 or 403; "list": not about one record (200 or 403, never 404); "screening":
+    # 200 exactly for those who may see the screening category, 404 for everyone else.
     kind: str = "read"
     data: dict[str, Any] | None = None
     api: bool = False
@@ -117,8 +120,21 @@ def _cid(w: World) -> str:
 
 PERSON = frozenset({C.IDENTITY, C.CONTACT})
 NOTES = frozenset(NOTE_CATEGORIES)
+
+
+def _screening(w: World) -> str:
+    return str(w.extra.get("screening_id", ""))  # set by _record; the guard needs no id
+
+
 ROUTES = [
-    Route("survivor page", "get", lambda w: f"/survivors/{_sid(w)}/", PERSON),
+    Route("survivor page", "get", lambda w: f"/survivors/{_sid(w)}/", PERSON | {C.SCREENING}),
+    Route(
+        "screening result",
+        "get",
+        lambda w: f"/screening/{_screening(w)}/result/",
+        frozenset({C.SCREENING}),
+        kind="screening",
+    ),
     Route("notes page", "get", lambda w: f"/cases/{_cid(w)}/notes/", NOTES),
     Route("care team page", "get", lambda w: f"/cases/{_cid(w)}/team/"),
     Route("edit survivor", "get", lambda w: f"/survivors/{_sid(w)}/edit/", kind="lead"),
@@ -146,6 +162,21 @@ ROUTES = [
     Route("api case", "get", lambda w: f"/api/v1/cases/{_cid(w)}", api=True),
     Route("api timeline", "get", lambda w: f"/api/v1/cases/{_cid(w)}/timeline", api=True),
     Route("api notes", "get", lambda w: f"/api/v1/cases/{_cid(w)}/notes", NOTES, api=True),
+    Route(
+        "api screening",
+        "get",
+        lambda w: f"/api/v1/screening/screenings/{_screening(w)}",
+        frozenset({C.SCREENING}),
+        kind="screening",
+        api=True,
+    ),
+    Route(  # the answers and the total (the level's words are not in it)
+        "api screening response",
+        "get",
+        lambda w: f"/api/v1/screening/screenings/{_screening(w)}/questionnaire-response",
+        kind="screening",
+        api=True,
+    ),
     Route("api my cases", "get", lambda w: "/api/v1/cases", kind="list", api=True),
     Route("api dashboard", "get", lambda w: "/api/v1/dashboard", kind="list", api=True),
     Route(
@@ -188,6 +219,21 @@ def _record(world: World) -> None:
             category=category,
             body=f"Synthetic note: {MARKERS[category][0]}.",
         )
+    _screen(world)
+
+
+def _screen(world: World) -> None:
+    """Casey screens her: the direct exchange question alone raises clear concern."""
+    from continuum.screening.actions import complete_screening
+    from tests.screening.helpers import KEY_ITEM, answer, start, train
+
+    train(world, "casey")
+    screening = start(world, world.survivor, by="casey")
+    answer(world, screening, KEY_ITEM, by="casey")
+    complete_screening(
+        actor=world.actor("casey"), screening=screening, expected_version=screening.version
+    )
+    world.extra["screening_id"] = screening.pk
 
 
 def _release(world: World, categories: frozenset[str]) -> Release:
@@ -242,9 +288,12 @@ def _fetch(world: World, username: str, route: Route, token: str) -> tuple[int, 
     return response.status_code, body
 
 
-def _check_status(username: str, route: Route, status: int) -> None:
+def _check_status(username: str, route: Route, status: int, allowed: frozenset[str]) -> None:
     relation = RELATION.get(username, "none")
-    if route.kind == "list":
+    if route.kind == "screening":
+        expected = 200 if C.SCREENING in allowed else 404
+        assert status == expected, f"{route.label}: {status}"
+    elif route.kind == "list":
         assert status in (200, 403), f"{route.label}: {status}"
     elif relation == "none":
         assert status == 404, f"{route.label}: {status}"
@@ -268,7 +317,7 @@ def test_every_route_shows_exactly_what_may_be_seen(
     _token, plain = create_token(actor=world.actor(username), name="matrix")
     for route in ROUTES:
         status, body = _fetch(world, username, route, plain)
-        _check_status(username, route, status)
+        _check_status(username, route, status, allowed)
         for category, values in MARKERS.items():
             found = [value for value in values if value in body]
             if category not in allowed:
@@ -282,6 +331,8 @@ def test_the_matrix_sees_something_at_every_level() -> None:
     seen = {(u, s): _may_see(u, s) for u in VIEWERS for s in RELEASED_BY_STATE}
     assert seen["casey", "none"] == frozenset(DataCategory)
     assert seen["drew", "in_force"] == RELEASED - {C.LEGAL}  # a clinician's role ceiling
+    assert C.SCREENING in seen["pat", "in_force"]
+    assert C.SCREENING not in seen["mina", "in_force"]  # a mentor never sees screening
     assert seen["mina", "in_force"] == {C.IDENTITY, C.CONTACT, C.CARE_PLAN, C.LEGAL}
     assert seen["drew", "wrong_category"] == frozenset()
     assert seen["pat", "revoked"] == frozenset()
@@ -300,6 +351,7 @@ NOT_IN_MATRIX = {
     "survivors:end_legal_basis",
     "survivors:basis_informed",
     "cases:remove_member",
+    "cases:complete_task",
     # An HTMX fragment listing staff of an agency (no survivor data); lead only.
     "cases:people",
     # The signed release form (a file, not category fields): only the agency that recorded
@@ -355,7 +407,7 @@ def test_every_api_read_about_a_survivor_or_case_is_in_the_matrix() -> None:
     in_matrix = {(route.method, _template(route.path)) for route in ROUTES if route.api}
     missing = []
     for path, operations in schema["paths"].items():
-        if "{survivor_id}" not in path and "{case_id}" not in path:
+        if not any(key in path for key in ("{survivor_id}", "{case_id}", "{screening_id}")):
             continue
         for method in operations:
             label = f"{method} {path}"
@@ -377,5 +429,7 @@ def _template(path: Callable[[World], str]) -> str:
 
         class case:
             pk = "{case_id}"
+
+        extra = {"screening_id": "{screening_id}"}
 
     return path(_Fake())  # type: ignore[arg-type]

@@ -36,6 +36,7 @@ from continuum.access.categories import ROLE_CATEGORIES
 from continuum.access.models import EmergencyAccess
 from continuum.accounts.models import Role
 from continuum.cases.models import CareTeamMember, Case
+from continuum.screening.models import Screening
 from continuum.survivors.models import Survivor
 
 if TYPE_CHECKING:
@@ -55,6 +56,11 @@ class Permission(StrEnum):
     MANAGE_RELEASES = "manage_releases"
     OPEN_EMERGENCY_ACCESS = "open_emergency_access"
     REVIEW_EMERGENCY_ACCESS = "review_emergency_access"
+    SCREEN = "screen"
+    MANAGE_INSTRUMENTS = "manage_instruments"
+    MANAGE_SAFETY_LINES = "manage_safety_lines"
+    CERTIFY_SCREENERS = "certify_screeners"
+    VIEW_SCREENING_REPORT = "view_screening_report"
 
 
 # Roles that see every case their agency leads or is on the care team of.
@@ -65,6 +71,8 @@ CASE_ROLES = AGENCY_WIDE_ROLES | ASSIGNED_ROLES
 CREATOR_ROLES = frozenset({Role.SCREENER, Role.CASE_MANAGER, Role.SUPERVISOR})
 CASE_OPENER_ROLES = frozenset({Role.CASE_MANAGER, Role.SUPERVISOR})
 TEAM_MANAGER_ROLES = frozenset({Role.CASE_MANAGER, Role.SUPERVISOR, Role.MDT_COORDINATOR})
+# Roles that may screen (with a current screening-training record).
+SCREENER_ROLES = frozenset({Role.SCREENER, Role.CASE_MANAGER, Role.SUPERVISOR})
 # Roles that work with survivors and may open a record in an emergency (break-glass).
 EMERGENCY_ROLES = CASE_ROLES | {Role.SCREENER}
 
@@ -200,6 +208,13 @@ _ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_RELEASES: CASE_OPENER_ROLES,
     Permission.OPEN_EMERGENCY_ACCESS: EMERGENCY_ROLES,
     Permission.REVIEW_EMERGENCY_ACCESS: frozenset({Role.SUPERVISOR}),
+    # Screening also needs a current screening-training record (require_screening).
+    Permission.SCREEN: SCREENER_ROLES,
+    Permission.MANAGE_INSTRUMENTS: frozenset({Role.NETWORK_ADMIN}),
+    Permission.MANAGE_SAFETY_LINES: frozenset({Role.NETWORK_ADMIN}),
+    Permission.CERTIFY_SCREENERS: frozenset({Role.SUPERVISOR, Role.AGENCY_ADMIN}),
+    # A supervisor reports on their agency's screenings; a network admin on the community's.
+    Permission.VIEW_SCREENING_REPORT: frozenset({Role.SUPERVISOR, Role.NETWORK_ADMIN}),
 }
 
 
@@ -224,6 +239,65 @@ def require_case_write(actor: Actor, case: Case, permission: Permission) -> None
         raise Forbidden(_("Only the lead agency can change this case."))
     if actor.role in ASSIGNED_ROLES and not _named_on(actor, case):
         raise Forbidden(_("You are not on this case's care team."))
+
+
+def require_task_completion(actor: Actor, case: Case, owner_agency_id: int) -> None:
+    """A to-do is marked done by the owning agency's people who work on the case: its
+    supervisors and coordinators, or someone named on the case. Break-glass never writes."""
+    require(actor, Permission.VIEW_CASE)
+    if getattr(case, "emergency_only", False):
+        raise Forbidden(_("Emergency access lets you read this record, not change it."))
+    if actor.agency_id != owner_agency_id:
+        raise Forbidden(_("Only the agency this task belongs to can mark it done."))
+    if actor.role in ASSIGNED_ROLES and not _named_on(actor, case):
+        raise Forbidden(_("You are not on this case's care team."))
+
+
+def trained_to_screen(actor: Actor) -> bool:
+    """A current screening-training record on the actor's membership (65C-43.001: only
+    trained people screen). The training issue replaces the flag with training records."""
+    member = actor.membership
+    today = timezone.localdate()
+    started = member.screening_certified_on
+    until = member.screening_certified_until
+    return started is not None and started <= today and (until is None or today <= until)
+
+
+def require_screening(actor: Actor) -> None:
+    require(actor, Permission.SCREEN)
+    if not trained_to_screen(actor):
+        raise Forbidden(
+            _(
+                "Only people with current screening training can screen (Florida rule "
+                "65C-43.001). Ask your supervisor to record your training."
+            )
+        )
+
+
+def is_screener_of(actor: Actor, screening: Screening) -> bool:
+    return (
+        screening.screener_id == actor.user.pk and screening.screener_agency_id == actor.agency_id
+    )
+
+
+def require_screening_write(
+    actor: Actor, screening: Screening, *, finished_ok: bool = False
+) -> None:
+    """A screening is filled in by the person screening, for the agency they screened for,
+    while it is not finished (calls made after the result may still be recorded)."""
+    require_screening(actor)
+    if not is_screener_of(actor, screening):
+        raise Forbidden(_("Only the person who is screening can change this screening."))
+    if screening.status == "completed" and not finished_ok:
+        raise Forbidden(_("This screening is finished; its answers cannot be changed."))
+
+
+def scope_screenings(actor: Actor, screenings: QuerySet[Screening]) -> QuerySet[Screening]:
+    """Screenings this actor may know of: their own, and those of people they may see. Whether
+    they may read the result is a category question (screening_categories in queries)."""
+    own = Q(screener=actor.user, screener_agency_id=actor.agency_id)
+    people = scope_survivors(actor, Survivor.objects.all()).values("pk")
+    return screenings.filter(own | Q(survivor_id__in=people))
 
 
 def require_case_opening(actor: Actor, survivor: Survivor) -> None:

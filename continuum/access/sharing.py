@@ -145,6 +145,9 @@ def mask(actor: Actor, survivors: Iterable[Survivor]) -> None:
     for person in people:
         hidden = {c for c in SURVIVOR_FIELDS.values() if c not in allowed.get(person.pk, ())}
         person.withheld = frozenset(hidden)  # type: ignore[attr-defined]
+        # Every category the actor may see for this person now (needs, screening...): pages
+        # that show more than the person's details ask this instead of asking again.
+        person.allowed_categories = allowed.get(person.pk, frozenset())  # type: ignore[attr-defined]
         if not hidden:
             continue
         for name, category in SURVIVOR_FIELDS.items():

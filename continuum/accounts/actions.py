@@ -111,11 +111,45 @@ def change_password(*, user: User, new_password: str) -> None:
 
 
 @transaction.atomic
-def add_agency(*, name: str, agency_type: str, county: str = "", short_name: str = "") -> Agency:
+def add_agency(
+    *,
+    name: str,
+    agency_type: str,
+    county: str = "",
+    short_name: str = "",
+    time_zone: str = "America/New_York",
+    leads_screened_cases: bool = False,
+) -> Agency:
     agency = Agency.objects.create(
-        name=name, agency_type=agency_type, county=county, short_name=short_name
+        name=name,
+        agency_type=agency_type,
+        county=county,
+        short_name=short_name,
+        time_zone=time_zone,
+        leads_screened_cases=leads_screened_cases,
     )
     record(None, AuditAction.AGENCY_ADDED, obj=agency, via="cli")
+    return agency
+
+
+@transaction.atomic
+def configure_agency(
+    *, agency: Agency, time_zone: str | None = None, leads_screened_cases: bool | None = None
+) -> Agency:
+    """Change an agency's time zone or whether it leads cases opened from screenings (the
+    community protocol's choice). Caller: whoever runs the installation, from the command
+    line (`continuum set_agency`), until the protocols issue gives these a page."""
+    changed: dict[str, object] = {}
+    if time_zone is not None:
+        changed["time_zone"] = time_zone
+    if leads_screened_cases is not None:
+        changed["leads_screened_cases"] = leads_screened_cases
+    for name, value in changed.items():
+        setattr(agency, name, value)
+    agency.save(update_fields=list(changed))
+    record(
+        None, AuditAction.AGENCY_CHANGED, obj=agency, via="cli", detail={"fields": sorted(changed)}
+    )
     return agency
 
 

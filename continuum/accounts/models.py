@@ -40,12 +40,33 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
 
 
+TIME_ZONES = [
+    ("America/New_York", _("Eastern time")),
+    ("America/Chicago", _("Central time")),
+    ("America/Denver", _("Mountain time")),
+    ("America/Phoenix", _("Arizona time")),
+    ("America/Los_Angeles", _("Pacific time")),
+    ("America/Anchorage", _("Alaska time")),
+    ("Pacific/Honolulu", _("Hawaii time")),
+    ("America/Puerto_Rico", _("Atlantic time")),
+]
+
+
 class Agency(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
     agency_type = models.CharField(_("type"), max_length=40, choices=AgencyType.choices)
     county = models.CharField(_("county"), max_length=100, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Florida spans two time zones: deadlines are shown, and times typed, in the agency's.
+    time_zone = models.CharField(
+        _("time zone"), max_length=40, choices=TIME_ZONES, default="America/New_York"
+    )
+    # The community protocol's default lead for a case opened from a screening with concern
+    # (until the protocols issue makes the protocol itself configuration).
+    leads_screened_cases = models.BooleanField(
+        _("leads cases opened from screenings"), default=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,6 +115,13 @@ class Membership(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
+    # Until the training issue keeps training records, this is the record that the person
+    # completed approved screening training (65C-43.001), who certified it, and until when.
+    screening_certified_on = models.DateField(_("trained to screen on"), null=True, blank=True)
+    screening_certified_until = models.DateField(_("training current until"), null=True, blank=True)
+    screening_certified_by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

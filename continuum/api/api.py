@@ -13,6 +13,7 @@ from continuum.api import cases, me, survivors
 from continuum.api.errors import install_error_handlers
 from continuum.api.tokens import TokenAuth
 from continuum.exports import api as exports
+from continuum.screening import api as screening
 
 api = NinjaAPI(
     title="Continuum API",
@@ -33,3 +34,4 @@ api.add_router("/survivors", survivors.router)
 api.add_router("/cases", cases.router)
 api.add_router("/dashboard", cases.dashboard_router)
 api.add_router("/exports", exports.router)
+api.add_router("/screening", screening.router)

@@ -5,7 +5,8 @@
 - 404: policy.NotFound and every other Http404 — always the same body, so an answer never
   tells apart "does not exist" from "exists but not for you".
 - 409: EditConflict — someone saved the record after the version the client sent.
-- 422: invalid input (ninja's list of errors) or CaseRuleBroken (a message).
+- 422: invalid input (ninja's list of errors) or CaseRuleBroken, ReleaseRefused,
+  ScreeningRefused (a message).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from continuum.access import policy
 from continuum.cases.actions import CaseRuleBroken
 from continuum.core.models import EditConflict
+from continuum.screening.actions import ScreeningRefused
 from continuum.survivors.actions import ReleaseRefused
 
 if TYPE_CHECKING:
@@ -52,3 +54,4 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(CaseRuleBroken, unprocessable)
     api.add_exception_handler(ReleaseRefused, unprocessable)
     api.add_exception_handler(InvalidInput, unprocessable)
+    api.add_exception_handler(ScreeningRefused, unprocessable)

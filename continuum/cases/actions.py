@@ -20,8 +20,10 @@ from continuum.cases.models import (
     Case,
     CaseNote,
     CaseStatus,
+    CaseTask,
     ClosureReason,
     EventKind,
+    TaskStatus,
 )
 from continuum.cases.timeline import add_event
 from continuum.core.models import save_if_unchanged
@@ -69,10 +71,20 @@ def open_case(
         .exists()
     ):
         raise CaseRuleBroken(_("Your agency already has a case open for this person."))
+    return _create_case(actor, survivor, actor.agency, report_received_on, opened_on)
+
+
+def _create_case(
+    actor: Actor,
+    survivor: Survivor,
+    lead_agency: Agency,
+    report_received_on: date | None,
+    opened_on: date | None = None,
+) -> Case:
     case = Case.objects.create(
         reference=_unused_reference(),
         survivor=survivor,
-        lead_agency=actor.agency,
+        lead_agency=lead_agency,
         opened_on=opened_on or timezone.localdate(),
         report_received_on=report_received_on,
     )
@@ -81,13 +93,61 @@ def open_case(
         actor,
         case,
         EventKind.CASE_OPENED,
-        summary=_("Case opened by %(agency)s") % {"agency": actor.agency.name},
+        summary=_("Case opened by %(agency)s") % {"agency": lead_agency.name},
     )
-    if actor.role == Role.CASE_MANAGER:
+    if actor.role == Role.CASE_MANAGER and lead_agency.pk == actor.agency_id:
         _add_member(
             actor, case, agency=actor.agency, user=actor.user, role=CareTeamRole.LEAD_CASE_MANAGER
         )
     return case
+
+
+@transaction.atomic
+def open_case_from_screening(
+    *, actor: Actor, survivor: Survivor, lead_agency: Agency, report_received_on: date | None
+) -> Case:
+    """Open the case a screening with concern calls for, led by the agency the community
+    protocol names (or the screener's own, when it may lead). Caller: the screening's
+    actions only (continuum.screening.actions.complete_screening), which has checked that
+    the actor screened this person and that the result raised concern; a survivor whose
+    care another agency leads already is linked to that case instead, never given a second.
+    """
+    Survivor.objects.select_for_update().filter(pk=survivor.pk).first()
+    if survivor.cases.exclude(status=CaseStatus.CLOSED).exists():
+        raise CaseRuleBroken(_("This person has an open case already."))
+    _check_report_date(survivor, report_received_on)
+    return _create_case(actor, survivor, lead_agency, report_received_on)
+
+
+@transaction.atomic
+def add_task(
+    *, actor: Actor, case: Case, kind: str, title: str, due_on: date | None, owner: Agency
+) -> CaseTask:
+    """Put something on the case's to-do list. Caller: the system acting for whoever's work
+    creates it (a screening with concern adds the in-depth assessment)."""
+    task = CaseTask.objects.create(
+        case=case, kind=kind, title=title, due_on=due_on, owner_agency=owner, created_by=actor.user
+    )
+    return task
+
+
+@transaction.atomic
+def complete_task(*, actor: Actor, task: CaseTask) -> CaseTask:
+    """Mark a to-do done. Caller: the owning agency's team on the case (the case's lead, or
+    a care-team member of the owner agency)."""
+    case = task.case
+    policy.require_task_completion(actor, case, task.owner_agency_id)
+    if task.status != TaskStatus.OPEN:
+        raise CaseRuleBroken(_("This task is already closed."))
+    updated = CaseTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
+        status=TaskStatus.DONE, done_at=timezone.now(), done_by=actor.user
+    )
+    if updated != 1:
+        raise CaseRuleBroken(_("Someone else closed this task while you were looking at it."))
+    task.refresh_from_db()
+    _audit(actor, AuditAction.TASK_DONE, case, obj=task, detail={"kind": task.kind})
+    add_event(actor, case, EventKind.TASK_DONE, summary=_("Done: %(task)s") % {"task": task.title})
+    return task
 
 
 def _unused_reference() -> str:

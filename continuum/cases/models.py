@@ -123,6 +123,8 @@ class EventKind(models.TextChoices):
     TEAM_MEMBER_ADDED = "team_member_added", _("Joined the care team")
     TEAM_MEMBER_REMOVED = "team_member_removed", _("Left the care team")
     SURVIVOR_UPDATED = "survivor_updated", _("Personal details changed")
+    SCREENING_LINKED = "screening_linked", _("Screening result added")
+    TASK_DONE = "task_done", _("Task done")
 
 
 class CaseEvent(models.Model):
@@ -191,3 +193,39 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} note"  # never the text
+
+
+class TaskKind(models.TextChoices):
+    IN_DEPTH_ASSESSMENT = "in_depth_assessment", _("In-depth assessment")
+    OTHER = "other", _("Other")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("No longer needed")
+
+
+class CaseTask(models.Model):
+    """Something the case's team must do, by a day: the case's to-do list. The title says
+    what in the system's words, never the survivor's details."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(max_length=30, choices=TaskKind.choices)
+    title = models.CharField(_("what to do"), max_length=200)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["status", "due_on", "pk"]
+        indexes = [models.Index(fields=["case", "status"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -26,6 +26,8 @@ from continuum.cases.models import (
     CaseEvent,
     CaseNote,
     CaseStatus,
+    CaseTask,
+    TaskStatus,
 )
 
 
@@ -79,6 +81,17 @@ def active_team() -> Prefetch:
 
 
 TIMELINE_LIMIT = 200
+
+
+def open_tasks() -> Prefetch:
+    """Each case's open to-dos, soonest first, as `open_tasks`."""
+    return Prefetch(
+        "tasks",
+        queryset=CaseTask.objects.filter(status=TaskStatus.OPEN)
+        .select_related("owner_agency")
+        .order_by("due_on", "pk"),
+        to_attr="open_tasks",
+    )
 
 
 def recent_events() -> Prefetch:
@@ -180,6 +193,15 @@ def writable_note_categories(actor: Actor, case: Case) -> list[str]:
     return candidates
 
 
+def task_of(case: Case, task_id: int) -> CaseTask:
+    """A to-do of a case the caller has already found through case_for, or NotFound."""
+    task = CaseTask.objects.filter(case=case, pk=task_id).select_related("owner_agency").first()
+    if task is None:
+        raise policy.NotFound()
+    task.case = case  # the scoped, masked case, not a second copy
+    return task
+
+
 def mdt_due_on(case: Case) -> date | None:
     if case.report_received_on is None:
         return None
@@ -207,8 +229,10 @@ def my_cases(actor: Actor) -> QuerySet[Case]:
         )
     )
     open_first = DbCase(When(status=CaseStatus.OPEN, then=Value(0)), default=Value(1))
-    return cases.annotate(has_lead_case_manager=has_lead, inactive=open_first).order_by(
-        "inactive", "-opened_on", "reference"
+    return (
+        cases.annotate(has_lead_case_manager=has_lead, inactive=open_first)
+        .prefetch_related(open_tasks())
+        .order_by("inactive", "-opened_on", "reference")
     )
 
 
@@ -236,6 +260,9 @@ def items_due(cases: list[Case]) -> list[WorkItem]:
             items.append(WorkItem(case, _("MDT staffing due"), due))
         if not getattr(case, "has_lead_case_manager", True):
             items.append(WorkItem(case, _("Name a lead case manager"), None))
+        items.extend(
+            WorkItem(case, task.title, task.due_on) for task in getattr(case, "open_tasks", [])
+        )
     return sorted(items, key=lambda item: (item.due_on is None, item.due_on or today))
 
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("<uuid:case_id>/team/", views.care_team, name="care_team"),
     path("<uuid:case_id>/notes/", views.notes, name="notes"),
     path("<uuid:case_id>/team/people/", views.people, name="people"),
+    path("<uuid:case_id>/tasks/<int:task_id>/done/", views.complete_task, name="complete_task"),
     path("<uuid:case_id>/team/<int:member_id>/remove/", views.remove_member, name="remove_member"),
 ]

@@ -28,6 +28,7 @@ from continuum.cases.forms import (
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
 from continuum.exports.queries import export_work
+from continuum.screening.queries import screens_due
 from continuum.survivors.queries import survivor_for, survivors_to_inform, waiting_for_a_case
 
 
@@ -48,6 +49,9 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
             "to_inform": survivors_to_inform(actor),
             "emergency_grants": grants_to_review(actor),
             "exports": export_work(actor),
+            "screens_due": screens_due(actor)
+            if policy.can(actor, policy.Permission.SCREEN)
+            else [],
             "today": timezone.localdate(),
             "can_search": policy.can(actor, policy.Permission.SEARCH_SURVIVORS),
             "can_create": policy.can(actor, policy.Permission.CREATE_SURVIVOR),
@@ -263,3 +267,18 @@ def notes(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_POST
+@actor_required
+def complete_task(request: HttpRequest, actor: Actor, case_id: UUID, task_id: int) -> HttpResponse:
+    """Mark a to-do on the case done (the owning agency's team)."""
+    case = queries.case_for(actor, case_id, audit_read=False)
+    task = queries.task_of(case, task_id)
+    try:
+        actions.complete_task(actor=actor, task=task)
+    except actions.CaseRuleBroken as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("Done: %(task)s.") % {"task": task.title})
+    return redirect(reverse("survivors:detail", args=[case.survivor_id]) + f"#case-{case.pk}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,6 +27,8 @@ NEIGHBOUR_COUNTY = "Cypress Bend County"
 DEMO_NAMESPACE = uuid.UUID("6d1f6a0e-8c2b-5b8e-9c55-2b0c1d7a2026")
 SURVIVOR_SEED = 4680  # chosen for a varied community (names, languages, ages)
 SURVIVOR_COUNT = 50
+EASTERN = "America/New_York"
+CENTRAL = "America/Chicago"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class AgencySpec:
     short_name: str
     agency_type: AgencyType
     county: str = COUNTY
+    time_zone: str = EASTERN
+    # The community protocol names this agency to lead the cases screenings open.
+    leads_screened_cases: bool = False
 
 
 AGENCIES: tuple[AgencySpec, ...] = (
@@ -44,7 +50,13 @@ AGENCIES: tuple[AgencySpec, ...] = (
         "Child Welfare Office",
         AgencyType.CHILD_WELFARE,
     ),
-    AgencySpec("cbc", "Palmetto Family Services", "Palmetto Family", AgencyType.LEAD_AGENCY),
+    AgencySpec(
+        "cbc",
+        "Palmetto Family Services",
+        "Palmetto Family",
+        AgencyType.LEAD_AGENCY,
+        leads_screened_cases=True,
+    ),
     AgencySpec("cac", "Sabal Children's Advocacy Center", "Sabal CAC", AgencyType.ADVOCACY_CENTER),
     AgencySpec(
         "pi",
@@ -105,6 +117,9 @@ AGENCIES: tuple[AgencySpec, ...] = (
         "Cypress Bend",
         AgencyType.LEAD_AGENCY,
         county=NEIGHBOUR_COUNTY,
+        # Cypress Bend County lies west of the Apalachicola River, in the Panhandle: its
+        # clocks run an hour behind Palmetto's (the screening clock shows CST / CDT there).
+        time_zone=CENTRAL,
     ),
 )
 AGENCY_BY_KEY = {spec.key: spec for spec in AGENCIES}
@@ -178,8 +193,9 @@ STAFF: tuple[StaffSpec, ...] = (
         "Hotline Intake Screener",
         ("dcf", Role.SCREENER),
         shows=(
-            "Screened 8 young people who have no case yet, and handed 3 of them to Palmetto "
-            "Family Services; loses sight of a record once a case opens."
+            "Screens due (one due soon, one overdue) and one half done; finished a screening "
+            "that opened a case. Sees the 8 young people with no case yet (3 handed to "
+            "Palmetto Family Services); loses sight of a record once a case opens."
         ),
     ),
     _staff(
@@ -853,5 +869,280 @@ EXPORTS: tuple[ExportSpec, ...] = (
         "Transfer to Cypress Bend Family Partners: she is moving to her aunt's in Cypress Bend "
         "County, and their case manager takes over next week.",
         hours_ago=2,
+    ),
+)
+
+
+# --- Screening (continuum.screening; docs/screening.md) -----------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """A screening-training record on `username`'s membership at `agency`, recorded by
+    `certified_by` (a supervisor or agency admin there). The end date is given, not left to
+    CONTINUUM_SCREENING_TRAINING_DAYS, so the demo reads the same however that is set."""
+
+    username: str
+    agency: str
+    certified_by: str
+    trained_days_ago: int
+    current_days: int = 730
+
+    @property
+    def expired(self) -> bool:
+        return self.current_days < self.trained_days_ago
+
+
+TRAINING: tuple[TrainingSpec, ...] = (
+    TrainingSpec("jordan", "dcf", "renee", 240),
+    TrainingSpec("sam", "cbc", "alex", 330),
+    TrainingSpec("casey", "cbc", "sam", 420),
+    TrainingSpec("keisha", "cbc", "sam", 610),
+    TrainingSpec("taylor", "cbc", "sam", 95),
+    TrainingSpec("quinn", "cbc2", "hollis", 150),
+    # Trained two years and a month ago: expired a month ago. Sign in as marisol to see a
+    # screening refused; Thanh, at the same agency, has no record at all.
+    TrainingSpec("marisol", "cbc", "sam", 760),
+)
+
+# The instrument the community adopted (a synthetic stand-in: the same document as the test
+# fixture tests/screening/fixtures/community-screen.json), imported by a network admin next
+# to the one that comes with Continuum.
+COMMUNITY_INSTRUMENT_FILE = "palmetto-youth-safety-screen.json"  # in continuum/demo/data/
+INSTRUMENT_IMPORTER = ("taylor", "coalition")
+INDICATOR_SCREEN_URL = "https://continuum.example.org/fhir/Questionnaire/continuum-indicators"
+BUNDLED, COMMUNITY = "bundled", "community"
+
+
+def screened_people(today: date) -> list[SurvivorSpec]:
+    """Young people who come in through the demo's screenings, after the 50: each recorded
+    by the screener who met them. Anahí walked into the child-welfare office today."""
+    born = _dob(random.Random(SURVIVOR_SEED + 1), today, 15)
+    return [
+        SurvivorSpec(
+            SURVIVOR_COUNT,
+            "jordan",
+            SurvivorDetails(
+                legal_given_name="Anahí",
+                legal_family_name="Ocampo-Quispe",
+                pronouns="she/her",
+                date_of_birth=born,
+                primary_language=Language.SPANISH,
+            ),
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class SafetySpec:
+    """The immediate-safety answers (actions.SafetyAnswers); age None: their record's."""
+
+    in_immediate_danger: bool | None
+    in_state: bool | None
+    suspected_abuse: bool | None
+    immediate_needs: tuple[str, ...] = ()
+    other_need: str = ""
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    line: str  # a SafetyLine code
+    kind: str  # a SafetyAction.Kind value
+    minutes_ago: int
+
+
+@dataclass(frozen=True)
+class ScreeningSpec:
+    """One screening, made through the actions as `screener` acting for `agency`.
+
+    The person is a demo survivor (`person`, its index) or the first open case `on_case_of`
+    leads that has an intake date. Not started: planned (on the "Screens due" list); started
+    but not completed: in progress. Times are minutes before the load."""
+
+    shows: str
+    screener: str
+    agency: str
+    instrument: str  # BUNDLED or COMMUNITY
+    setting: str  # a screening.Setting value
+    indicator_minutes_ago: int
+    person: int | None = None
+    on_case_of: str | None = None
+    recovered_minutes_ago: int | None = None
+    started_minutes_ago: int | None = None
+    completed_minutes_ago: int | None = None
+    safety: SafetySpec | None = None
+    # {"linkId": {"value": ...} | {"declined": true}}: the stored form (screening.answers)
+    answers: tuple[tuple[str, Mapping[str, object]], ...] = ()
+    calls: tuple[CallSpec, ...] = ()
+
+
+_YES, _NO, _UNSURE = {"value": "yes"}, {"value": "no"}, {"value": "unsure"}
+_DECLINED = {"declined": True}  # "prefer not to say"
+_HOUR = 60
+
+# Sealed at rest (screening.other_need, and a text answer inside the sealed answers):
+# tests/test_no_plaintext.py looks for them in the raw database.
+SCREENING_OTHER_NEED = "A phone charger and a bus pass to get to school"
+SCREENING_TEXT_ANSWER = "I want to keep going to the robotics club after school."
+
+SCREENINGS: tuple[ScreeningSpec, ...] = (
+    ScreeningSpec(
+        "planned, due soon: a school counsellor called the hotline yesterday afternoon",
+        screener="jordan",
+        agency="dcf",
+        instrument=BUNDLED,
+        setting="school",
+        person=5,
+        indicator_minutes_ago=19 * _HOUR + 40,
+    ),
+    ScreeningSpec(
+        "planned, overdue: whereabouts were unknown; the clock ran from the debriefing",
+        screener="jordan",
+        agency="dcf",
+        instrument=BUNDLED,
+        setting="child_welfare",
+        person=4,
+        indicator_minutes_ago=4 * 24 * _HOUR + 5 * _HOUR,
+        recovered_minutes_ago=27 * _HOUR + 15,
+    ),
+    ScreeningSpec(
+        "planned, on time, shown in Central time",
+        screener="quinn",
+        agency="cbc2",
+        instrument=BUNDLED,
+        setting="home",
+        on_case_of="quinn",
+        indicator_minutes_ago=2 * _HOUR + 10,
+    ),
+    ScreeningSpec(
+        "in progress: some questions skipped, one “prefer not to say”",
+        screener="jordan",
+        agency="dcf",
+        instrument=BUNDLED,
+        setting="child_welfare",
+        person=3,
+        indicator_minutes_ago=3 * _HOUR + 30,
+        started_minutes_ago=50,
+        safety=SafetySpec(
+            in_immediate_danger=False,
+            in_state=True,
+            suspected_abuse=None,
+            immediate_needs=("food",),
+        ),
+        answers=(
+            ("stay-left", _YES),
+            ("stay-unknown", _UNSURE),
+            # stay-hotel skipped
+            ("stay-moved", _NO),
+            ("exchange-sex", _DECLINED),
+            # exchange-images skipped
+            ("exchange-owed", _NO),
+        ),
+    ),
+    ScreeningSpec(
+        "finished, no concern: no case",
+        screener="jordan",
+        agency="dcf",
+        instrument=COMMUNITY,
+        setting="child_welfare",
+        person=7,
+        indicator_minutes_ago=7 * _HOUR,
+        started_minutes_ago=6 * _HOUR + 20,
+        completed_minutes_ago=5 * _HOUR + 55,
+        safety=SafetySpec(in_immediate_danger=False, in_state=True, suspected_abuse=False),
+        answers=(
+            ("b1", {"value": False}),
+            ("b2", {"value": False}),
+            ("c2", {"value": "LA32-8"}),
+            ("b4", {"value": False}),
+            ("b5", {"value": False}),
+            ("c1", {"value": "never"}),
+            ("t1", {"value": SCREENING_TEXT_ANSWER}),
+        ),
+    ),
+    ScreeningSpec(
+        "finished, possible concern: report accepted by the Florida Abuse Hotline, needs a "
+        "safe place tonight; opened a case with Palmetto Family Services",
+        screener="jordan",
+        agency="dcf",
+        instrument=BUNDLED,
+        setting="child_welfare",
+        person=SURVIVOR_COUNT,
+        indicator_minutes_ago=4 * _HOUR + 45,
+        started_minutes_ago=4 * _HOUR + 10,
+        completed_minutes_ago=3 * _HOUR + 25,
+        safety=SafetySpec(
+            in_immediate_danger=False,
+            in_state=True,
+            suspected_abuse=True,
+            immediate_needs=("shelter",),
+        ),
+        answers=(
+            ("stay-left", _YES),
+            ("stay-unknown", _NO),
+            ("stay-hotel", _NO),
+            ("stay-moved", _NO),
+            ("exchange-sex", _NO),
+            ("exchange-images", _NO),
+            ("exchange-owed", _YES),
+            ("people-older", _YES),
+            ("people-control", _NO),
+            ("people-mixed", _UNSURE),
+            ("people-afraid", _NO),
+            ("others-bring", _NO),
+            ("hard-hurt", _NO),
+            ("hard-sexual", _DECLINED),
+            ("hard-mark", _NO),
+            ("police-stopped", _NO),
+            ("police-coached", _NO),
+            ("substances-given", _NO),
+            ("substances-cope", _NO),
+        ),
+        calls=(
+            CallSpec("florida_abuse_hotline", "called", 3 * _HOUR + 15),
+            CallSpec("florida_abuse_hotline", "report_accepted", 2 * _HOUR + 50),
+        ),
+    ),
+    ScreeningSpec(
+        "finished, clear concern: linked to the case Casey already leads",
+        screener="casey",
+        agency="cbc",
+        instrument=BUNDLED,
+        setting="home",
+        on_case_of="casey",
+        indicator_minutes_ago=6 * _HOUR,
+        started_minutes_ago=5 * _HOUR + 30,
+        completed_minutes_ago=4 * _HOUR + 50,
+        safety=SafetySpec(
+            in_immediate_danger=False,
+            in_state=True,
+            suspected_abuse=True,
+            immediate_needs=("medical", "other"),
+            other_need=SCREENING_OTHER_NEED,
+        ),
+        answers=(
+            ("stay-left", _YES),
+            ("stay-unknown", _YES),
+            ("stay-hotel", _YES),
+            ("stay-moved", _YES),
+            ("exchange-sex", _YES),
+            ("exchange-taken", _YES),
+            ("exchange-images", _NO),
+            ("exchange-owed", _YES),
+            ("people-older", _YES),
+            ("people-control", _YES),
+            ("people-mixed", _YES),
+            ("people-afraid", _YES),
+            ("others-bring", _NO),
+            ("hard-hurt", _UNSURE),
+            ("hard-sexual", _DECLINED),
+            ("hard-mark", _NO),
+            ("police-stopped", _YES),
+            ("police-coached", _UNSURE),
+            ("time-long", _YES),
+            ("substances-given", _NO),
+            ("substances-cope", _DECLINED),
+        ),
+        calls=(CallSpec("florida_abuse_hotline", "report_accepted", 4 * _HOUR + 30),),
     ),
 )

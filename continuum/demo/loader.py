@@ -14,9 +14,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from importlib.resources import files
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -35,10 +37,30 @@ from continuum.cases.actions import (
     update_case,
     write_note,
 )
-from continuum.cases.models import Case, CaseEvent, CaseNote, CaseStatus, EventKind
+from continuum.cases.models import (
+    CareTeamRole,
+    Case,
+    CaseEvent,
+    CaseNote,
+    CaseStatus,
+    EventKind,
+)
 from continuum.demo import community
 from continuum.demo.models import DemoInstallation, DemoSurvivor
 from continuum.exports.demo import load_demo_exports
+from continuum.needs.models import Need
+from continuum.screening.actions import (
+    SafetyAnswers,
+    complete_screening,
+    record_safety_action,
+    record_safety_facts,
+    save_answers,
+    start_screening,
+)
+from continuum.screening.answers import answers_from_json
+from continuum.screening.definitions import definition_of
+from continuum.screening.models import Instrument, SafetyLine, Screening
+from continuum.screening.setup_actions import certify_screener, import_instrument
 from continuum.survivors.actions import (
     ReleaseTerms,
     attach_signed_form,
@@ -84,6 +106,9 @@ class LoadResult:
     devices: int = 0
     survivors: int = 0
     cases: int = 0
+    trained: int = 0
+    instruments: int = 0
+    screenings: int = 0
     installed: bool = False
     elapsed: float = 0.0
 
@@ -97,6 +122,9 @@ class LoadResult:
                 self.devices,
                 self.survivors,
                 self.cases,
+                self.trained,
+                self.instruments,
+                self.screenings,
                 self.installed,
             )
         )
@@ -131,6 +159,7 @@ def load(*, progress: Progress | None = None) -> LoadResult:
     _load_survivors(result, agencies, staff, say)
     _load_emergency_access(agencies, staff)
     load_demo_exports(lambda username: _actor(staff, agencies, username))
+    _load_screening(result, agencies, staff, say)
     _, result.installed = DemoInstallation.objects.get_or_create(pk=1)
     result.elapsed = (timezone.now() - started).total_seconds()
     return result
@@ -171,6 +200,8 @@ def _load_agencies(result: LoadResult) -> dict[str, Agency]:
                 "short_name": spec.short_name,
                 "agency_type": spec.agency_type,
                 "county": spec.county,
+                "time_zone": spec.time_zone,
+                "leads_screened_cases": spec.leads_screened_cases,
             },
         )
         result.agencies += created
@@ -440,6 +471,203 @@ def _spread_history(case: Case, today: date) -> None:
         Case.objects.filter(pk=case.pk).update(closed_on=closing[-1].at.date())
 
 
+# --- Screening ----------------------------------------------------------------------------
+
+
+def _actor_at(
+    users: dict[str, User], agencies: dict[str, Agency], username: str, agency_key: str
+) -> Actor:
+    """The person acting for the named agency (Taylor imports as the coalition's network
+    admin, but screens as a Palmetto Family case manager)."""
+    membership = Membership.objects.select_related("agency").get(
+        user=users[username], agency=agencies[agency_key]
+    )
+    return Actor(user=users[username], membership=membership, via=Channel.CLI)
+
+
+def _load_screening(
+    result: LoadResult, agencies: dict[str, Agency], users: dict[str, User], say: Progress
+) -> None:
+    """Screening in use: who is trained, the community's adopted instrument beside the one
+    that comes with Continuum, and screenings in every state (community.SCREENINGS)."""
+    _load_training(result, agencies, users)
+    instruments = {
+        community.BUNDLED: Instrument.objects.get(url=community.INDICATOR_SCREEN_URL),
+        community.COMMUNITY: _load_instrument(result, agencies, users),
+    }
+    _load_screenings(result, agencies, users, instruments)
+    say(f"Screenings: {Screening.objects.count()}")
+
+
+def _load_training(result: LoadResult, agencies: dict[str, Agency], users: dict[str, User]) -> None:
+    """Screening-training records, each recorded by the person's supervisor (or agency
+    admin). A membership that has a record already keeps it: an earlier load's, or one a
+    supervisor recorded while trying the demo."""
+    today = timezone.localdate()
+    for spec in community.TRAINING:
+        membership = Membership.objects.get(user=users[spec.username], agency=agencies[spec.agency])
+        if membership.screening_certified_on is not None:
+            continue
+        trained_on = today - timedelta(days=spec.trained_days_ago)
+        certify_screener(
+            actor=_actor_at(users, agencies, spec.certified_by, spec.agency),
+            membership=membership,
+            certified_on=trained_on,
+            until=trained_on + timedelta(days=spec.current_days),
+        )
+        result.trained += 1
+
+
+def _load_instrument(
+    result: LoadResult, agencies: dict[str, Agency], users: dict[str, User]
+) -> Instrument:
+    """The community's adopted instrument, imported by a network admin. Importing a version
+    that is stored already, unchanged, returns it and writes nothing."""
+    data = files("continuum.demo").joinpath("data", community.COMMUNITY_INSTRUMENT_FILE)
+    document = json.loads(data.read_text(encoding="utf-8"))
+    before = Instrument.objects.count()
+    instrument = import_instrument(
+        actor=_actor_at(users, agencies, *community.INSTRUMENT_IMPORTER), document=document
+    )
+    result.instruments += Instrument.objects.count() - before
+    return instrument
+
+
+@transaction.atomic
+def _load_screenings(
+    result: LoadResult,
+    agencies: dict[str, Agency],
+    users: dict[str, User],
+    instruments: dict[str, Instrument],
+) -> None:
+    """The community's screenings, all or none (like the exports): nothing is made when any
+    screening exists. Each goes through the actions a screener's pages call, in the order a
+    screener works: start (or plan), safety first, answers, finish, then the calls made."""
+    if Screening.objects.exists():
+        return
+    _agency_settings(agencies)
+    now = timezone.now().replace(second=0, microsecond=0)
+    for spec in community.SCREENINGS:
+        actor = _actor_at(users, agencies, spec.screener, spec.agency)
+        survivor = _screened_person(result, spec, actor)
+        _load_one_screening(spec, actor, survivor, instruments[spec.instrument], now)
+        result.screenings += 1
+
+
+def _agency_settings(agencies: dict[str, Agency]) -> None:
+    """The protocol's settings (time zone, who leads cases from screenings), for a demo
+    loaded before screening came: its agencies were made with the defaults."""
+    for spec in community.AGENCIES:
+        Agency.objects.filter(pk=agencies[spec.key].pk).update(
+            time_zone=spec.time_zone, leads_screened_cases=spec.leads_screened_cases
+        )
+        agencies[spec.key].refresh_from_db()
+
+
+def _screened_person(result: LoadResult, spec: community.ScreeningSpec, actor: Actor) -> Survivor:
+    if spec.on_case_of is not None:
+        return _newest_case_led_by(actor).survivor
+    assert spec.person is not None
+    known = DemoSurvivor.objects.select_related("survivor").filter(index=spec.person).first()
+    if known is not None:
+        return known.survivor
+    people = community.screened_people(timezone.localdate())
+    (person,) = [p for p in people if p.index == spec.person]
+    survivor = create_survivor(actor=actor, details=person.details)
+    DemoSurvivor.objects.create(key=person.key, index=person.index, survivor=survivor)
+    result.survivors += 1
+    return survivor
+
+
+def _newest_case_led_by(actor: Actor) -> Case:
+    """The most recently opened open case this case manager leads that has an abuse report's
+    intake date (a young person recently reported, now screened)."""
+    led = Case.objects.filter(
+        lead_agency_id=actor.agency_id,
+        status=CaseStatus.OPEN,
+        report_received_on__isnull=False,
+        care_team__user=actor.user,
+        care_team__role=CareTeamRole.LEAD_CASE_MANAGER,
+        care_team__removed_at__isnull=True,
+    ).select_related("survivor")
+    order = {
+        row.survivor_id: row.index
+        for row in DemoSurvivor.objects.filter(survivor_id__in=led.values("survivor_id"))
+    }
+    return min(led, key=lambda case: (-case.opened_on.toordinal(), order[case.survivor_id]))
+
+
+def _load_one_screening(
+    spec: community.ScreeningSpec,
+    actor: Actor,
+    survivor: Survivor,
+    instrument: Instrument,
+    now: datetime,
+) -> Screening:
+    def ago(minutes: int | None) -> datetime | None:
+        return None if minutes is None else now - timedelta(minutes=minutes)
+
+    first_indicator_at = ago(spec.indicator_minutes_ago)
+    assert first_indicator_at is not None
+    screening = start_screening(
+        actor=actor,
+        survivor=survivor,
+        instrument=instrument,
+        setting=spec.setting,
+        first_indicator_at=first_indicator_at,
+        recovered_at=ago(spec.recovered_minutes_ago),
+        start_now=spec.started_minutes_ago is not None,
+    )
+    if spec.safety is not None:
+        safety = spec.safety
+        record_safety_facts(
+            actor=actor,
+            screening=screening,
+            facts=SafetyAnswers(
+                in_immediate_danger=safety.in_immediate_danger,
+                age_years=survivor.age_on(timezone.localdate()),
+                age_is_estimate=survivor.date_of_birth is None,
+                in_state=safety.in_state,
+                suspected_abuse=safety.suspected_abuse,
+                immediate_needs=safety.immediate_needs,
+                other_need=safety.other_need,
+            ),
+            expected_version=screening.version,
+        )
+    if spec.answers:
+        answers = answers_from_json(definition_of(instrument), dict(spec.answers))
+        save_answers(
+            actor=actor, screening=screening, answers=answers, expected_version=screening.version
+        )
+    last_event = CaseEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    if spec.completed_minutes_ago is not None:
+        complete_screening(actor=actor, screening=screening, expected_version=screening.version)
+    for call in spec.calls:
+        taken_at = ago(call.minutes_ago)
+        assert taken_at is not None
+        record_safety_action(
+            actor=actor,
+            screening=screening,
+            line=SafetyLine.objects.get(code=call.line),
+            kind=call.kind,
+            taken_at=taken_at,
+        )
+    # The actions stamp "now"; the demo tells the hour or so the screening took (the audit
+    # log keeps the true load times, as with the case timelines).
+    completed_at = ago(spec.completed_minutes_ago)
+    Screening.objects.filter(pk=screening.pk).update(
+        started_at=ago(spec.started_minutes_ago), completed_at=completed_at
+    )
+    if completed_at is not None:
+        # What finishing wrote on the case (opened, screening linked, needs) dates from the
+        # finish too, but never before the day the case opened (today).
+        today = datetime.combine(timezone.localdate(), time.min, timezone.get_current_timezone())
+        at = max(completed_at, today)
+        CaseEvent.objects.filter(pk__gt=last_event, case__screenings=screening).update(at=at)
+        Need.objects.filter(source_screening=screening).update(identified_at=at)
+    return screening
+
+
 def summary_counts() -> dict[str, int]:
     """What the database holds now (the demo's figures, for the summary)."""
     return {
@@ -450,4 +678,5 @@ def summary_counts() -> dict[str, int]:
         "Cases inactive": Case.objects.filter(status=CaseStatus.INACTIVE).count(),
         "Cases closed": Case.objects.filter(status=CaseStatus.CLOSED).count(),
         "Screened, no case yet": Survivor.objects.filter(cases__isnull=True).count(),
+        "Screenings": Screening.objects.count(),
     }

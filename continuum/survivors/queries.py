@@ -17,8 +17,9 @@ from continuum.access.categories import parse_categories
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.cases.models import CareTeamMember, Case
-from continuum.cases.queries import active_team, recent_events
+from continuum.cases.queries import active_team, open_tasks, recent_events
 from continuum.core.blind_index import date_token, name_tokens
+from continuum.needs.models import Need
 from continuum.survivors.actions import SurvivorDetails
 from continuum.survivors.models import (
     LegalBasis,
@@ -59,13 +60,17 @@ def survivor_for(actor: Actor, survivor_id: UUID | str, *, audit_read: bool = Tr
     return survivor
 
 
-def cases_of(actor: Actor, survivor: Survivor) -> list[Case]:
-    """The survivor's cases this actor may see, with care team and timeline, in 3 queries.
-    Each case points at the (masked) survivor given, never at a second, unmasked copy."""
+def cases_of(actor: Actor, survivor: Survivor, *, with_needs: bool = False) -> list[Case]:
+    """The survivor's cases this actor may see, with care team, timeline and open to-dos
+    (and, with_needs — the caller has checked the needs category — their needs), in 4 or 5
+    queries. Each case points at the (masked) survivor given, never at a second copy."""
+    parts: list[Prefetch] = [active_team(), recent_events(), open_tasks()]
+    if with_needs:
+        parts.append(Prefetch("needs", Need.objects.select_related("domain"), to_attr="need_list"))
     cases = list(
         policy.scope_cases(actor, Case.objects.filter(survivor=survivor))
         .select_related("lead_agency")
-        .prefetch_related(active_team(), recent_events())
+        .prefetch_related(*parts)
         .order_by("-opened_on")
     )
     for case in cases:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +25,7 @@ from continuum.cases.actions import CaseRuleBroken, open_case
 from continuum.cases.queries import mdt_due_on
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
+from continuum.screening.queries import screenings_of
 from continuum.survivors import actions, documents, queries
 from continuum.survivors.forms import (
     EditSurvivorForm,
@@ -71,7 +73,10 @@ def search(request: HttpRequest, actor: Actor) -> HttpResponse:
 def create(request: HttpRequest, actor: Actor) -> HttpResponse:
     policy.require(actor, policy.Permission.CREATE_SURVIVOR)
     form = NewSurvivorForm(posted(request))
-    can_open = policy.can(actor, policy.Permission.OPEN_CASE)
+    # Recording someone in order to screen them: the screening opens the case if one is
+    # needed, so the form does not offer to open one, and the next page is the screening.
+    then_screen = request.GET.get("then") == "screen"
+    can_open = policy.can(actor, policy.Permission.OPEN_CASE) and not then_screen
     matches = None
     if request.method == "POST" and form.is_valid():
         matches = queries.possible_matches(actor, form.details())
@@ -80,7 +85,13 @@ def create(request: HttpRequest, actor: Actor) -> HttpResponse:
             return render(
                 request,
                 "survivors/create.html",
-                {"form": form, "nav": "survivors", "can_open_case": can_open, "matches": matches},
+                {
+                    "form": form,
+                    "nav": "survivors",
+                    "can_open_case": can_open,
+                    "matches": matches,
+                    "then_screen": then_screen,
+                },
             )
         try:
             survivor = _create_with_case(actor, form, open_now=can_open)
@@ -91,11 +102,19 @@ def create(request: HttpRequest, actor: Actor) -> HttpResponse:
             if matches.elsewhere:
                 queries.note_match_elsewhere(actor, matches)
                 messages.info(request, MATCH_ELSEWHERE)
+            if then_screen:
+                return redirect(f"{reverse('screening:start')}?survivor={survivor.pk}")
             return redirect("survivors:detail", survivor_id=survivor.pk)
     return render(
         request,
         "survivors/create.html",
-        {"form": form, "nav": "survivors", "can_open_case": can_open, "matches": matches},
+        {
+            "form": form,
+            "nav": "survivors",
+            "can_open_case": can_open,
+            "matches": matches,
+            "then_screen": then_screen,
+        },
     )
 
 
@@ -124,7 +143,8 @@ def _create_with_case(actor: Actor, form: NewSurvivorForm, *, open_now: bool) ->
 def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
     """The survivor page: the person first, then each case with its team and timeline."""
     survivor = queries.survivor_for(actor, survivor_id)
-    cases = queries.cases_of(actor, survivor)
+    allowed = survivor.allowed_categories  # type: ignore[attr-defined]
+    cases = queries.cases_of(actor, survivor, with_needs=DataCategory.NEEDS in allowed)
     for case in cases:
         case.mdt_due_on = mdt_due_on(case)  # type: ignore[attr-defined]
     leads = any(case.lead_agency_id == actor.agency_id for case in cases)
@@ -152,6 +172,10 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
             "exploiter_form": SuspectedExploiterForm(),
             "can_see_access_log": leads and policy.can(actor, policy.Permission.VIEW_ACCESS_LOG),
             "actor_leads": leads,
+            "screenings": screenings_of(actor, survivor),
+            "can_screen": not survivor.emergency_only  # type: ignore[attr-defined]
+            and policy.can(actor, policy.Permission.SCREEN)
+            and policy.trained_to_screen(actor),
             "nav": "survivors",
         },
     )

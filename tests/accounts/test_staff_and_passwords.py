@@ -162,3 +162,25 @@ def test_changing_the_password_ends_other_sessions(world: World) -> None:
     assert here.get(MY_WORK).status_code == 200
     assert elsewhere.get(MY_WORK).status_code == 302
     assert AuditEntry.objects.filter(action=AuditAction.PASSWORD_CHANGED).count() == 1
+
+
+def test_agency_time_zone_and_screening_lead_from_the_command_line(world: World) -> None:
+    _run(
+        "add_agency",
+        "Gulf Breeze Youth Services",
+        "--type",
+        "cbc_lead",
+        "--time-zone",
+        "America/Chicago",
+        "--leads-screened-cases",
+    )
+    agency = Agency.objects.get(name="Gulf Breeze Youth Services")
+    assert (agency.time_zone, agency.leads_screened_cases) == ("America/Chicago", True)
+    out = _run("set_agency", "Gulf Breeze Youth Services", "--leads-screened-cases", "no")
+    agency.refresh_from_db()
+    assert agency.leads_screened_cases is False
+    assert "does not lead" in out
+    with pytest.raises(CommandError, match="Say what to change"):
+        _run("set_agency", "Gulf Breeze Youth Services")
+    with pytest.raises(CommandError, match="No agency"):
+        _run("set_agency", "Nowhere", "--time-zone", "America/Chicago")

@@ -20,14 +20,19 @@ from continuum.access.actor import Actor, Channel
 from continuum.accounts.models import Agency, AgencyType, Membership, Role, User
 from continuum.audit.models import AuditAction, AuditEntry
 from continuum.audit.verify import verify_chain
-from continuum.cases.models import CareTeamMember, Case, CaseEvent, CaseStatus
+from continuum.cases.models import CareTeamMember, Case, CaseEvent, CaseStatus, CaseTask
 from continuum.demo import community
 from continuum.demo.loader import demo_recovery_codes, demo_totp_key
 from continuum.demo.models import DemoInstallation, DemoSurvivor
+from continuum.needs.models import Need
+from continuum.screening.models import Instrument, SafetyAction, Screening
 from continuum.survivors.models import Survivor, SurvivorAlias
 from continuum.survivors.queries import survivors_for
 
 pytestmark = pytest.mark.django_db
+
+# The 50 survivors with case histories, and the young person a screening brought in today.
+SURVIVORS = community.SURVIVOR_COUNT + 1
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -54,6 +59,11 @@ def _counts() -> dict[str, int]:
         StaticDevice,
         DemoSurvivor,
         DemoInstallation,
+        Instrument,
+        Screening,
+        SafetyAction,
+        CaseTask,
+        Need,
     )
     return {model.__name__: model.objects.count() for model in models}
 
@@ -71,15 +81,16 @@ def test_loads_the_whole_community(demo_community):
     assert {a.agency_type for a in Agency.objects.all()} == set(AgencyType.values)
     assert User.objects.count() == 30
     assert {m.role for m in Membership.objects.all()} == set(Role.values)
-    assert Survivor.objects.count() == 50
-    assert DemoSurvivor.objects.count() == 50
+    assert Survivor.objects.count() == SURVIVORS == 51
+    assert DemoSurvivor.objects.count() == SURVIVORS
     assert DemoInstallation.objects.exists()
 
 
 def test_case_mix(demo_community):
     assert Survivor.objects.filter(cases__isnull=True).count() == 8
     assert Survivor.objects.filter(cases__isnull=True, created_by__username="jordan").count() == 8
-    assert Case.objects.filter(status=CaseStatus.OPEN).count() == 32
+    # 32 with a history, and the one the screening with possible concern opened today.
+    assert Case.objects.filter(status=CaseStatus.OPEN).count() == 33
     assert Case.objects.filter(status=CaseStatus.INACTIVE).count() == 5
     closed = Case.objects.filter(status=CaseStatus.CLOSED)
     assert closed.count() == 5
@@ -99,7 +110,7 @@ def test_case_mix(demo_community):
 
 def test_every_write_went_through_the_actions(demo_community):
     created = AuditEntry.objects.filter(action=AuditAction.SURVIVOR_CREATED)
-    assert created.count() == 50
+    assert created.count() == SURVIVORS
     assert set(created.values_list("via", flat=True)) == {"cli"}
     assert AuditEntry.objects.filter(action=AuditAction.CASE_OPENED).count() == Case.objects.count()
     assert CaseEvent.objects.filter(kind="case_opened").count() == Case.objects.count()
@@ -139,7 +150,7 @@ def test_interrupted_load_is_completed_by_a_rerun(demo_community):
     DemoInstallation.objects.all().delete()
     call_command("demo", stdout=StringIO(), force=True)
     assert Survivor.objects.count() == survivor_count + 1
-    assert DemoSurvivor.objects.count() == 50
+    assert DemoSurvivor.objects.count() == SURVIVORS
     assert DemoInstallation.objects.exists()
 
 

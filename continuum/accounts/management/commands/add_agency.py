@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from continuum.accounts.actions import add_agency
-from continuum.accounts.models import Agency, AgencyType
+from continuum.accounts.models import TIME_ZONES, Agency, AgencyType
 from continuum.core.text import clean_text
 
 
@@ -19,10 +19,21 @@ class Command(BaseCommand):
         parser.add_argument("--type", required=True, choices=AgencyType.values, dest="kind")
         parser.add_argument("--short-name", default="")
         parser.add_argument("--county", default="")
+        parser.add_argument(
+            "--time-zone",
+            default="America/New_York",
+            choices=[zone for zone, _label in TIME_ZONES],
+            help="The zone its staff work in (deadlines are shown in it).",
+        )
+        parser.add_argument(
+            "--leads-screened-cases",
+            action="store_true",
+            help="The protocol names it to lead cases opened from screenings with concern.",
+        )
 
     def handle(
         self, *args: Any, name: str, kind: str, short_name: str, county: str, **options: Any
-    ) -> None:
+    ) -> None:  # time_zone and leads_screened_cases come in options
         name = clean_text(name)
         if not name or len(name) > 200:
             raise CommandError("The name must be 1 to 200 characters.")
@@ -35,5 +46,7 @@ class Command(BaseCommand):
             agency_type=kind,
             county=clean_text(county),
             short_name=clean_text(short_name),
+            time_zone=options["time_zone"],
+            leads_screened_cases=options["leads_screened_cases"],
         )
         self.stdout.write(self.style.SUCCESS(f"Added {agency.name} (id {agency.pk})."))

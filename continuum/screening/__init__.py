@@ -1,0 +1,1 @@
+"""Screening: instruments as data (FHIR Questionnaire), screenings, immediate safety."""
