@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from continuum.access import policy
+from continuum.access import policy, sharing
 from continuum.access.actor import Actor
+from continuum.access.categories import DataCategory
 from continuum.accounts.models import Agency, Membership, Role, User
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
@@ -121,14 +122,27 @@ def open_case_from_screening(
 
 @transaction.atomic
 def add_task(
-    *, actor: Actor, case: Case, kind: str, title: str, due_on: date | None, owner: Agency
+    *,
+    actor: Actor,
+    case: Case,
+    kind: str,
+    title: str,
+    due_on: date | None,
+    owner: Agency,
+    category: str = DataCategory.CARE_PLAN,
 ) -> CaseTask:
-    """Put something on the case's to-do list. Caller: the system acting for whoever's work
-    creates it (a screening with concern adds the in-depth assessment)."""
-    task = CaseTask.objects.create(
-        case=case, kind=kind, title=title, due_on=due_on, owner_agency=owner, created_by=actor.user
+    """Put something on the case's to-do list, in a data category (who may see it). Caller:
+    the system acting for whoever's work creates it (a screening with concern adds the
+    in-depth assessment)."""
+    return CaseTask.objects.create(
+        case=case,
+        kind=kind,
+        title=title,
+        due_on=due_on,
+        owner_agency=owner,
+        category=category,
+        created_by=actor.user,
     )
-    return task
 
 
 @transaction.atomic
@@ -137,6 +151,12 @@ def complete_task(*, actor: Actor, task: CaseTask) -> CaseTask:
     a care-team member of the owner agency)."""
     case = task.case
     policy.require_task_completion(actor, case, task.owner_agency_id)
+    if task.category not in sharing.categories_for(actor, [case.survivor]).get(
+        case.survivor_id, frozenset()
+    ):
+        raise policy.Forbidden(_("Your role does not work on this kind of task."))
+    if case.status == CaseStatus.CLOSED:
+        raise CaseRuleBroken(_("The case is closed: reopen it to change its to-do list."))
     if task.status != TaskStatus.OPEN:
         raise CaseRuleBroken(_("This task is already closed."))
     updated = CaseTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(

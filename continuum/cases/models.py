@@ -123,7 +123,6 @@ class EventKind(models.TextChoices):
     TEAM_MEMBER_ADDED = "team_member_added", _("Joined the care team")
     TEAM_MEMBER_REMOVED = "team_member_removed", _("Left the care team")
     SURVIVOR_UPDATED = "survivor_updated", _("Personal details changed")
-    SCREENING_LINKED = "screening_linked", _("Screening result added")
     TASK_DONE = "task_done", _("Task done")
 
 
@@ -215,6 +214,11 @@ class CaseTask(models.Model):
     title = models.CharField(_("what to do"), max_length=200)
     due_on = models.DateField(_("due"), null=True, blank=True)
     owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # The data category the task belongs to: only those who may see that category for the
+    # person see the task (an in-depth assessment to do says a screening raised concern).
+    category = models.CharField(
+        max_length=20, choices=[(c.value, c.label) for c in DataCategory], default="care_plan"
+    )
     status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -193,6 +193,13 @@ def writable_note_categories(actor: Actor, case: Case) -> list[str]:
     return candidates
 
 
+def visible_tasks(case: Case) -> list[CaseTask]:
+    """The case's prefetched open to-dos whose category the reader may see for the person
+    (sharing.mask put `allowed_categories` on the survivor; unmasked shows none)."""
+    allowed: frozenset[str] = getattr(case.survivor, "allowed_categories", frozenset())
+    return [task for task in getattr(case, "open_tasks", []) if task.category in allowed]
+
+
 def task_of(case: Case, task_id: int) -> CaseTask:
     """A to-do of a case the caller has already found through case_for, or NotFound."""
     task = CaseTask.objects.filter(case=case, pk=task_id).select_related("owner_agency").first()
@@ -260,9 +267,7 @@ def items_due(cases: list[Case]) -> list[WorkItem]:
             items.append(WorkItem(case, _("MDT staffing due"), due))
         if not getattr(case, "has_lead_case_manager", True):
             items.append(WorkItem(case, _("Name a lead case manager"), None))
-        items.extend(
-            WorkItem(case, task.title, task.due_on) for task in getattr(case, "open_tasks", [])
-        )
+        items.extend(WorkItem(case, task.title, task.due_on) for task in visible_tasks(case))
     return sorted(items, key=lambda item: (item.due_on is None, item.due_on or today))
 
 

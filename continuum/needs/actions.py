@@ -67,6 +67,6 @@ def record_needs_from_screening(
         AuditAction.NEEDS_RECORDED,
         survivor_id=case.survivor_id,
         case_id=case.pk,
-        detail={"domains": sorted({IMMEDIATE_NEED_DOMAINS[code] for code, _w in needs})},
+        detail={"count": len(created)},  # the entry outlives the person: no domains
     )
     return created

@@ -11,21 +11,22 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.access.categories import DataCategory
 from continuum.accounts.models import Agency
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.cases import actions as case_actions
-from continuum.cases.models import Case, CaseStatus, EventKind, TaskKind, TaskStatus
-from continuum.cases.timeline import add_event
+from continuum.cases.models import Case, CaseStatus, TaskKind, TaskStatus
 from continuum.core.models import save_if_unchanged
 from continuum.core.text import clean_text
 from continuum.needs.actions import record_needs_from_screening
-from continuum.screening.answers import Answer, answers_to_json
+from continuum.screening.answers import Answer, AnswersInvalid, answers_from_json, answers_to_json
 from continuum.screening.definitions import answers_of, definition_of
 from continuum.screening.models import (
     ImmediateNeed,
@@ -91,6 +92,10 @@ def _check_start(
     if setting not in Setting.values:
         raise ScreeningRefused(_("Choose where the screening happens."))
     now = timezone.now()
+    # Checked first: comparing a datetime near year 1 or 9999 with now can overflow.
+    for moment in (first_at, recovered_at):
+        if moment is not None and not 1900 <= moment.year <= now.year + 1:
+            raise ScreeningRefused(_("Check the year of the dates you entered."))
     # A few minutes' grace for clocks that differ between devices.
     if first_at > now + timedelta(minutes=5):
         raise ScreeningRefused(_("The first indicator cannot be in the future."))
@@ -118,7 +123,18 @@ def save_answers(
     person screening. Answers replace the saved set: a question left blank is skipped.
     Raises EditConflict when the screening changed since the form was loaded."""
     policy.require_screening_write(actor, screening)
-    fields = {"answers": json.dumps(answers_to_json(answers), sort_keys=True), **_begin(screening)}
+    stored = answers_to_json(answers)
+    try:
+        # What is saved must read back: the same checks as every later read.
+        answers_from_json(definition_of(screening.instrument), stored)
+    except AnswersInvalid as invalid:
+        raise ScreeningRefused(
+            " ".join(f"{link}: {message}" for link, message in invalid.problems.items())
+        ) from invalid
+    fields = {
+        "answers": json.dumps(stored, sort_keys=True),
+        **(_begin(screening) if answers else {}),
+    }
     save_if_unchanged(screening, expected_version=expected_version, fields=fields)
     _audit(actor, AuditAction.SCREENING_SAVED, screening, detail={"answered": len(answers)})
     return screening
@@ -160,11 +176,17 @@ def record_safety_facts(
         "suspected_abuse": facts.suspected_abuse,
         "immediate_needs": needs,
         "other_need": other if ImmediateNeed.OTHER in needs else "",
-        **_begin(screening),
+        # An empty form starts nothing: an overdue screen must not leave the list unseen.
+        **(_begin(screening) if _anything_known(facts, needs) else {}),
     }
     save_if_unchanged(screening, expected_version=expected_version, fields=fields)
     _audit(actor, AuditAction.SCREENING_SAVED, screening, detail={"part": "safety"})
     return screening
+
+
+def _anything_known(facts: SafetyAnswers, needs: list[str]) -> bool:
+    known = (facts.in_immediate_danger, facts.age_years, facts.in_state, facts.suspected_abuse)
+    return bool(needs) or any(value is not None for value in known)
 
 
 @transaction.atomic
@@ -177,6 +199,8 @@ def record_safety_action(
     policy.require_screening_write(actor, screening, finished_ok=True)
     if kind not in SafetyAction.Kind.values:
         raise ScreeningRefused(_("Choose what was done."))
+    if not 1900 <= taken_at.year <= timezone.now().year + 1:
+        raise ScreeningRefused(_("Check the year of the call."))
     if taken_at > timezone.now() + timedelta(minutes=5):
         raise ScreeningRefused(_("A call cannot be recorded in the future."))
     if taken_at < screening.first_indicator_at - timedelta(days=1):
@@ -218,7 +242,7 @@ def _set_intake_date(case: Case | None, screening: Screening) -> None:
         return
     day = _intake_day(screening)
     if case.report_received_on is None or day < case.report_received_on:
-        Case.objects.filter(pk=case.pk).update(report_received_on=day, version=case.version + 1)
+        Case.objects.filter(pk=case.pk).update(report_received_on=day, version=F("version") + 1)
         case.report_received_on = day
 
 
@@ -237,6 +261,9 @@ def complete_screening(
     record is kept only as long as the retention schedule allows. Caller: the person
     screening."""
     policy.require_screening_write(actor, screening)
+    # Lock the person first: two screenings finishing at once queue here, and the second
+    # finds (and joins) the case the first opened.
+    Survivor.objects.select_for_update().filter(pk=screening.survivor_id).first()
     definition = definition_of(screening.instrument)
     result = score(definition, answers_of(screening, definition))
     lowest = definition.levels()[0][0]
@@ -259,29 +286,38 @@ def complete_screening(
         **_begin(screening),
     }
     save_if_unchanged(screening, expected_version=expected_version, fields=fields)
-    _audit(actor, AuditAction.SCREENING_COMPLETED, screening, detail={"level": result.level})
+    # The entry outlives the person (retention): it says a screening was finished, never
+    # its result.
+    _audit(actor, AuditAction.SCREENING_COMPLETED, screening)
     if concern:
         if case is None:
             assert lead is not None
-            case = case_actions.open_case_from_screening(
-                actor=actor, survivor=screening.survivor, lead_agency=lead, report_received_on=None
-            )
+            case = _open_or_join(actor, screening, lead)
         _into_case(actor, screening, case)
     return screening
+
+
+def _open_or_join(actor: Actor, screening: Screening, lead: Agency) -> Case:
+    """Open the case; if another screening's finish opened one meanwhile (the person lock
+    makes this rare: a database without row locks), join that one instead."""
+    try:
+        with transaction.atomic():
+            return case_actions.open_case_from_screening(
+                actor=actor, survivor=screening.survivor, lead_agency=lead, report_received_on=None
+            )
+    except case_actions.CaseRuleBroken:
+        joined = _open_case_of(screening.survivor, actor)
+        if joined is None:
+            raise
+        return joined
 
 
 def _into_case(actor: Actor, screening: Screening, case: Case) -> None:
     Screening.objects.filter(pk=screening.pk).update(case=case)
     screening.case = case
     _set_intake_date(case, screening)
-    add_event(
-        actor,
-        case,
-        EventKind.SCREENING_LINKED,
-        # The timeline is read by the whole care team: the result itself is screening data,
-        # shown only where that category is allowed (the screening's page).
-        summary=_("Screening finished by %(agency)s") % {"agency": actor.agency.name},
-    )
+    # No line on the case timeline: everyone on the case reads it, and that a screening
+    # raised concern is screening data (the survivor page lists screenings to those allowed).
     record_needs_from_screening(
         actor=actor,
         case=case,
@@ -301,6 +337,8 @@ def _into_case(actor: Actor, screening: Screening, case: Case) -> None:
         title=str(TaskKind.IN_DEPTH_ASSESSMENT.label),
         due_on=due,
         owner=case.lead_agency,
+        # Its existence says the screening raised concern: shown only where screening is.
+        category=DataCategory.SCREENING,
     )
 
 

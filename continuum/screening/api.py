@@ -172,6 +172,8 @@ def _month(value: str | None) -> str | None:
         return None
     if not _MONTH.fullmatch(value) or not 1 <= int(value[5:]) <= 12 or int(value[:4]) < 1900:
         raise ValueError("Enter the month as YYYY-MM, for example 2026-11.")
+    if int(value[:4]) > 9998:  # the month after December 9999 does not exist
+        raise ValueError("Enter the month as YYYY-MM, for example 2026-11.")
     return value
 
 
@@ -284,8 +286,10 @@ class ByResult(Schema):
 
 
 class ReportRowOut(Schema):
+    child: str = Field(description="1, 2, ... within this report only: screenings of one child")
     reference: str
     screened_on: date
+    started_on_time: str = Field(description="yes or no: started within the screening clock")
     level_label: str
     screener: str
     screener_title: str

@@ -36,6 +36,9 @@ class LocalMoment:
         at: time | None = form.cleaned_data.get(time_field)
         if day is None or at is None:
             return None
+        if not 1900 <= day.year <= timezone.localdate().year + 1:
+            form.add_error(day_field, _("Check the year."))
+            return None
         try:
             return clock.aware_from_local(day, at, zone)
         except clock.NonexistentLocalTime as problem:
@@ -214,13 +217,22 @@ def _question_field(item: Item) -> forms.Field:
             required=False,
             widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
         )
+    # The same bounds as the stored answers (answers.py): a 32-bit whole number, a decimal of
+    # at most 15 digits.
     if item.type == "integer":
         return forms.IntegerField(
-            label=item.text, required=False, widget=forms.NumberInput(attrs={"class": "usa-input"})
+            label=item.text,
+            required=False,
+            min_value=-(2**31),
+            max_value=2**31 - 1,
+            widget=forms.NumberInput(attrs={"class": "usa-input"}),
         )
     if item.type == "decimal":
         return forms.DecimalField(
-            label=item.text, required=False, widget=forms.NumberInput(attrs={"class": "usa-input"})
+            label=item.text,
+            required=False,
+            max_digits=15,
+            widget=forms.NumberInput(attrs={"class": "usa-input"}),
         )
     if item.type == "date":
         return forms.DateField(label=item.text, required=False, widget=_DATE)

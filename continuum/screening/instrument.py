@@ -57,6 +57,9 @@ _OTHER_ANSWER_KEYS = frozenset(
 _MAX_DEPTH = 20  # deeper nesting is a broken or hostile document, not an instrument
 _MAX_DECIMAL_DIGITS = 15  # what a JSON number (a double) carries without loss
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# No screening instrument weighs one answer in thousands; the cap keeps the highest possible
+# score (at most a few thousand questions) far inside a 32-bit integer.
+MAX_WEIGHT = 1000
 _WEIGHT_RULE = "weights must be whole numbers of 0 or more"
 
 
@@ -469,6 +472,13 @@ class _Reader:
             self.problems.append(
                 f"{label} has negative weight {value}; {_WEIGHT_RULE} "
                 "(a negative weight would let skipping a question raise the score)"
+            )
+            return None
+        if value > MAX_WEIGHT:
+            # Also keeps a huge integer away from float() below, and every score within the
+            # database's integer column.
+            self.problems.append(
+                f"{label} has weight {str(value)[:20]}, more than {MAX_WEIGHT}; {_WEIGHT_RULE}"
             )
             return None
         if not float(value).is_integer():

@@ -206,6 +206,7 @@ class ReportRow:
     reference: str  # the screening's short reference: not the child's name
     child: str  # the same for every screening of one young person in the report
     screened_on: date
+    started_on_time: str  # "yes" or "no": started within the clock (65C-43.001)
     level_label: str
     screener: str
     screener_title: str
@@ -255,6 +256,9 @@ def monthly_report(actor: Actor, month: date) -> MonthlyReport:
             reference=short_reference(s),
             child=children[s.survivor_id],
             screened_on=timezone.localtime(s.completed_at, zone).date(),
+            started_on_time="yes"
+            if s.started_at is not None and s.started_at <= s.start_due_at
+            else "no",
             level_label=s.level_label,
             screener=s.screener.get_full_name() or s.screener.username,
             screener_title=s.screener_title,
@@ -282,6 +286,7 @@ def report_csv(actor: Actor, report: MonthlyReport) -> str:
             _("Child (this report)"),
             _("Screening"),
             _("Screening date"),
+            _("Started in time"),
             _("Result"),
             _("Screener"),
             _("Screener's title"),
@@ -295,7 +300,9 @@ def report_csv(actor: Actor, report: MonthlyReport) -> str:
                 row.child,
                 row.reference,
                 row.screened_on.isoformat(),
-                row.level_label,
+                row.started_on_time,
+                # Every text cell: a level label comes from an imported instrument.
+                _safe_cell(row.level_label),
                 _safe_cell(row.screener),
                 _safe_cell(row.screener_title),
                 _safe_cell(row.agency),

@@ -25,6 +25,7 @@ from continuum.access.actor import Actor
 from continuum.accounts.models import Agency
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
+from continuum.cases.actions import CaseRuleBroken
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
 from continuum.screening import actions, queries
@@ -333,7 +334,7 @@ def _after_save(
         actions.complete_screening(
             actor=actor, screening=screening, expected_version=screening.version, lead_agency=lead
         )
-    except (actions.ScreeningRefused, EditConflict) as problem:
+    except (actions.ScreeningRefused, EditConflict, CaseRuleBroken) as problem:
         messages.error(request, str(problem))
         return redirect(url)
     return redirect("screening:result", screening_id=screening.pk)
@@ -499,6 +500,8 @@ def _month(raw: str, this_month: date) -> date | None:
         return this_month
     try:
         year, month = (int(part) for part in raw.split("-"))
+        if not 1900 <= year <= 9998:  # the month after December 9999 does not exist
+            return None
         return date(year, month, 1)
     except ValueError:
         return None

@@ -22,7 +22,7 @@ from continuum.access.categories import DataCategory
 from continuum.access.part2 import REDISCLOSURE_NOTICE
 from continuum.audit.queries import ACCESS_LOG_LIMIT, access_log_for
 from continuum.cases.actions import CaseRuleBroken, open_case
-from continuum.cases.queries import mdt_due_on
+from continuum.cases.queries import mdt_due_on, visible_tasks
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
 from continuum.screening.queries import screenings_of
@@ -145,6 +145,8 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
     survivor = queries.survivor_for(actor, survivor_id)
     allowed = survivor.allowed_categories  # type: ignore[attr-defined]
     cases = queries.cases_of(actor, survivor, with_needs=DataCategory.NEEDS in allowed)
+    for case in cases:
+        case.open_tasks = visible_tasks(case)  # type: ignore[attr-defined]
     for case in cases:
         case.mdt_due_on = mdt_due_on(case)  # type: ignore[attr-defined]
     leads = any(case.lead_agency_id == actor.agency_id for case in cases)

@@ -138,3 +138,22 @@ def test_the_florida_rules_table_is_the_default() -> None:
         for rule in FLORIDA_RULES
     ]
     assert _markdown_rows("florida-rules") == expected
+
+
+def test_the_readme_example_is_a_valid_instrument() -> None:
+    readme = DOC.parents[1] / "README.md"
+    found = re.search(
+        r"<!-- readme-questionnaire -->\s*```json\n(.*?)\n```",
+        readme.read_text(encoding="utf-8"),
+        flags=re.DOTALL,
+    )
+    assert found, "README.md has no example instrument"
+    defn = parse_questionnaire(json.loads(found.group(1)))
+    assert defn.max_score() == 3
+    assert defn.sections()[0].help.startswith("We ask so we can")
+    # "paid" is asked only after a yes to "away", and alone raises possible concern.
+    only_paid = score(defn, answers_from_json(defn, {"paid": {"value": True}}))
+    assert only_paid.score == 0  # disabled: "away" was not answered
+    both = score(defn, answers_from_json(defn, {"away": {"value": True}, "paid": {"value": True}}))
+    assert (both.score, both.level) == (3, "possible")
+    assert score(defn, {}).level == "none"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from continuum.access import policy
 from continuum.audit.models import AuditAction, AuditEntry
-from continuum.cases.models import Case, CaseEvent, CaseTask, EventKind, TaskKind
+from continuum.cases.models import Case, CaseEvent, CaseTask, TaskKind
 from continuum.core.models import EditConflict
 from continuum.needs.models import Need, NeedSource
 from continuum.screening import actions, queries
@@ -329,7 +329,8 @@ def test_concern_opens_the_protocols_case_with_assessment_needs_and_intake(
     assert needs["other"].description == "A phone charger to reach her aunt"
     assert all(n.source == NeedSource.SCREENING for n in needs.values())
     assert all(n.source_screening_id == screening.pk for n in needs.values())
-    assert CaseEvent.objects.filter(case=case, kind=EventKind.SCREENING_LINKED).exists()
+    # The timeline is read by the whole team: it says nothing of the screening.
+    assert not any("creen" in e.summary for e in CaseEvent.objects.filter(case=case))
     assert AuditEntry.objects.filter(
         action=AuditAction.SCREENING_COMPLETED, survivor_id=person.pk
     ).exists()
