@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -85,13 +86,29 @@ def secret_from_env_or_file(
 def _generated_secret(path: Path) -> str:
     if path.is_file():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    # O_EXCL: two processes starting at once must not each write a different key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
+    if not create_file_once(path, secret + "\n"):
+        return path.read_text().strip()  # another process made it first: use theirs
     return secret
+
+
+def create_file_once(path: Path, content: str) -> bool:
+    """Write a new private (0600) file whole, or not at all if it exists already; return
+    whether this call made it. Two processes starting at once (test workers, app servers)
+    must neither both write a key nor read one half-written: the content goes to a
+    temporary file first, and a hard link puts it in place in one step that fails if the
+    name is taken."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        os.unlink(temporary)

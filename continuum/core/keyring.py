@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from continuum.env import create_file_once
+
 # "v1:<key id>:<base64 of nonce + ciphertext + tag>"
 _TOKEN = re.compile(r"^v1:([A-Za-z0-9_-]{1,16}):([A-Za-z0-9+/=]+)$")
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -105,14 +107,8 @@ def save_keyring(ring: KeyRing) -> None:
 
 
 def _create(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ring = KeyRing("k1", {"k1": new_key()}, path)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return  # another process made it first
-    with os.fdopen(fd, "w") as handle:
-        handle.write(ring.to_json())
+    """A first key ring, unless another process made one first (then theirs is used)."""
+    create_file_once(path, KeyRing("k1", {"k1": new_key()}, path).to_json())
 
 
 def _parse(raw: str, *, source: Path | None, origin: str) -> KeyRing:

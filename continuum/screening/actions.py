@@ -98,13 +98,13 @@ def _check_start(
             raise ScreeningRefused(_("Check the year of the dates you entered."))
     # A few minutes' grace for clocks that differ between devices.
     if first_at > now + timedelta(minutes=5):
-        raise ScreeningRefused(_("The first indicator cannot be in the future."))
+        raise ScreeningRefused(_("The first sign cannot be in the future."))
     if recovered_at is not None:
         if recovered_at > now + timedelta(minutes=5):
-            raise ScreeningRefused(_("The debriefing after recovery cannot be in the future."))
+            raise ScreeningRefused(_("The debriefing cannot be in the future."))
         if recovered_at < first_at:
             raise ScreeningRefused(
-                _("The debriefing after recovery is before the first indicator. Check both.")
+                _("The debriefing after they were found is before the first sign. Check both.")
             )
 
 
@@ -204,7 +204,7 @@ def record_safety_action(
     if taken_at > timezone.now() + timedelta(minutes=5):
         raise ScreeningRefused(_("A call cannot be recorded in the future."))
     if taken_at < screening.first_indicator_at - timedelta(days=1):
-        raise ScreeningRefused(_("That is before the first indicator was noticed. Check the time."))
+        raise ScreeningRefused(_("That is before the first sign was noticed. Check the time."))
     action = SafetyAction.objects.create(
         screening=screening,
         line_code=line.code,
@@ -266,6 +266,15 @@ def complete_screening(
     Survivor.objects.select_for_update().filter(pk=screening.survivor_id).first()
     definition = definition_of(screening.instrument)
     result = score(definition, answers_of(screening, definition))
+    if result.answered == 0:
+        # All skipped or declined: a score of 0 would read as "no concern", which nobody found.
+        raise ScreeningRefused(
+            _(
+                "No question has an answer, so this screening cannot show a level of concern. "
+                "If they chose not to answer, respect that: save it, and screen again when "
+                "they are ready."
+            )
+        )
     lowest = definition.levels()[0][0]
     concern = result.level != lowest
     # Decide who leads before anything is saved: a refusal leaves the screening as it was.

@@ -5,7 +5,9 @@ its own frozen copy); a database emptied since (a test's flush) gets them back a
 
 from __future__ import annotations
 
-from django.db import transaction
+from dataclasses import dataclass
+
+from django.db import DatabaseError, transaction
 
 # code, name, phone, text number, TTY, when to use it
 FLORIDA_LINES: tuple[tuple[str, str, str, str, str, str], ...] = (
@@ -70,3 +72,37 @@ def install_default_safety() -> bool:
         for rule in FLORIDA_RULES
     )
     return True
+
+
+@dataclass(frozen=True)
+class FooterLine:
+    name: str
+    phone: str
+    tty: str
+    text_number: str
+
+
+# The lines every page's footer shows, in this order, when the community has them.
+FOOTER_CODES = ("emergency", "florida_abuse_hotline", "national_trafficking_hotline")
+
+
+def footer_lines() -> list[FooterLine]:
+    """The footer's numbers as the community set them; the Florida defaults when the
+    database cannot be read (an error page must still show where to get help)."""
+    from continuum.screening.models import SafetyLine
+
+    try:
+        stored = {line.code: line for line in SafetyLine.objects.filter(code__in=FOOTER_CODES)}
+    except DatabaseError:
+        stored = {}
+    if not stored:
+        return [
+            FooterLine(name, phone, tty, text)
+            for code, name, phone, text, tty, _when in FLORIDA_LINES
+            if code in FOOTER_CODES
+        ]
+    return [
+        FooterLine(line.name, line.phone, line.tty, line.text_number)
+        for code in FOOTER_CODES
+        if (line := stored.get(code)) is not None
+    ]

@@ -223,7 +223,8 @@ def _question_field(item: Item) -> forms.Field:
         return forms.IntegerField(
             label=item.text,
             required=False,
-            min_value=-(2**31),
+            # A count or an age: never below zero on the page (the API takes what FHIR does).
+            min_value=0,
             max_value=2**31 - 1,
             widget=forms.NumberInput(attrs={"class": "usa-input"}),
         )

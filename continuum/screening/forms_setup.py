@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from continuum.core.forms import TextField
@@ -59,7 +60,19 @@ class ImportForm(forms.Form):
             data["document"] = self._from_file(upload)
         elif pasted.strip():
             if len(pasted.encode("utf-8")) > MAX_IMPORT_BYTES:
-                self.add_error("text", _("This is more than 1 MB. Upload it as a file instead."))
+                self.add_error(
+                    "text",
+                    _(
+                        "This is more than 1 MB; Continuum takes instruments up to 1 MB, as a "
+                        "file or pasted. Check that you copied the instrument and nothing else."
+                    ),
+                )
+                # Not sent back: megabytes in a text box freeze the browser, and it is kept
+                # wherever it was copied from.
+                kept = QueryDict(mutable=True)
+                kept.update(self.data)
+                kept["text"] = ""
+                self.data = kept
                 return data
             data["document"] = self._parse(pasted, "text")
         else:

@@ -22,6 +22,7 @@ from continuum.accounts.models import Role
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.screening import clock
+from continuum.screening.definitions import definition_of
 from continuum.screening.models import (
     Instrument,
     InstrumentStatus,
@@ -147,9 +148,9 @@ class DueScreen:
 def screens_due(actor: Actor) -> list[DueScreen]:
     """Screenings waiting to start, soonest deadline first: the actor's own, and for a
     supervisor every one of their agency's. Started ones are not listed (the clock stopped).
-    Shows no names: the list says when, not who (the screening page says who)."""
+    Each names the person as far as the actor may see them (masked otherwise)."""
     waiting = Screening.objects.filter(status=ScreeningStatus.PLANNED).select_related(
-        "screener", "screener_agency"
+        "screener", "screener_agency", "survivor"
     )
     if actor.role == Role.SUPERVISOR:
         waiting = waiting.filter(screener_agency_id=actor.agency_id)
@@ -157,6 +158,9 @@ def screens_due(actor: Actor) -> list[DueScreen]:
         waiting = waiting.filter(screener=actor.user, screener_agency_id=actor.agency_id)
     now = timezone.now()
     zone = actor.agency.time_zone
+    waiting_list = list(waiting)
+    # Who each one is for, as far as the actor may know it (3 queries for the whole list).
+    sharing.mask(actor, [s.survivor for s in waiting_list])
     rows = [
         DueScreen(
             s,
@@ -166,19 +170,24 @@ def screens_due(actor: Actor) -> list[DueScreen]:
             ),
             clock.local_label(s.start_due_at, zone),
         )
-        for s in waiting
+        for s in waiting_list
     ]
     return sorted(rows, key=lambda row: row.due_at)
 
 
 def my_unfinished(actor: Actor) -> list[Screening]:
-    return list(
+    """The actor's started, unfinished screenings, each with the person (masked)."""
+    unfinished = list(
         Screening.objects.filter(
             screener=actor.user,
             screener_agency_id=actor.agency_id,
             status=ScreeningStatus.IN_PROGRESS,
-        ).select_related("instrument")
+        )
+        .select_related("instrument", "survivor")
+        .order_by("-started_at")
     )
+    sharing.mask(actor, [s.survivor for s in unfinished])
+    return unfinished
 
 
 # --- the monthly report (65C-43.002: youth screened, by result; per child the screening date
@@ -189,16 +198,18 @@ def my_recent_results(actor: Actor, days: int = 30) -> list[Screening]:
     """The actor's own finished screenings of the last `days` days, newest first: a screener
     may no longer see the person once a case opens elsewhere, but keeps their own result."""
     since = timezone.now() - timedelta(days=days)
-    return list(
+    recent = list(
         Screening.objects.filter(
             screener=actor.user,
             screener_agency_id=actor.agency_id,
             status=ScreeningStatus.COMPLETED,
             completed_at__gte=since,
         )
-        .select_related("instrument", "case")
+        .select_related("instrument", "case", "survivor")
         .order_by("-completed_at")
     )
+    sharing.mask(actor, [s.survivor for s in recent])
+    return recent
 
 
 @dataclass(frozen=True)
@@ -241,7 +252,7 @@ def monthly_report(actor: Actor, month: date) -> MonthlyReport:
     start, end = _month_bounds(month, actor.agency.time_zone)
     finished = Screening.objects.filter(
         status=ScreeningStatus.COMPLETED, completed_at__gte=start, completed_at__lt=end
-    ).select_related("screener", "screener_agency", "case")
+    ).select_related("screener", "screener_agency", "case", "instrument")
     if actor.role != Role.NETWORK_ADMIN:
         finished = finished.filter(screener_agency_id=actor.agency_id)
     zone = ZoneInfo(actor.agency.time_zone)
@@ -267,10 +278,22 @@ def monthly_report(actor: Actor, month: date) -> MonthlyReport:
         )
         for s in ordered
     ]
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.level_label] = counts.get(row.level_label, 0) + 1
-    return MonthlyReport(month.replace(day=1), rows, sorted(counts.items()))
+    return MonthlyReport(month.replace(day=1), rows, _by_result(ordered))
+
+
+def _by_result(screenings: list[Screening]) -> list[tuple[str, int]]:
+    """Counts per instrument and level, lowest concern first within each instrument: two
+    instruments may name their levels differently ("Low" is one's "no concern")."""
+    counts: dict[tuple[str, int, str], int] = {}
+    ranks: dict[int, dict[str, int]] = {}
+    for s in screenings:
+        if s.instrument_id not in ranks:
+            levels = definition_of(s.instrument).levels()
+            ranks[s.instrument_id] = {code: n for n, (code, _label) in enumerate(levels)}
+        name = f"{s.instrument.title} {s.instrument.version}"
+        key = (name, ranks[s.instrument_id].get(s.level, 99), s.level_label)
+        counts[key] = counts.get(key, 0) + 1
+    return [(f"{label} ({name})", n) for (name, _rank, label), n in sorted(counts.items())]
 
 
 def short_reference(screening: Screening) -> str:

@@ -27,7 +27,7 @@ from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.cases.actions import CaseRuleBroken
 from continuum.core.models import EditConflict
-from continuum.core.web import actor_required, posted
+from continuum.core.web import actor_required, form_errors_as_text, posted
 from continuum.screening import actions, queries
 from continuum.screening.definitions import answers_of, definition_of
 from continuum.screening.forms import (
@@ -158,11 +158,18 @@ def safety(request: HttpRequest, actor: Actor, screening_id: UUID) -> HttpRespon
 
 
 def _safety_initial(screening: Screening) -> dict[str, object]:
+    age, estimate = screening.age_years, screening.age_is_estimate
+    person = screening.survivor
+    if age is None and "identity" not in getattr(person, "withheld", {"identity"}):
+        # Already known from their record (masked when the screener may not see it): the
+        # question is not asked twice.
+        age = person.age_on(timezone.localdate())
+        estimate = age is not None and person.date_of_birth is None
     return {
         "version": screening.version,
         "in_immediate_danger": screening.in_immediate_danger,
-        "age_years": screening.age_years,
-        "age_is_estimate": screening.age_is_estimate,
+        "age_years": age,
+        "age_is_estimate": estimate,
         "in_state": screening.in_state,
         "suspected_abuse": screening.suspected_abuse,
         "immediate_needs": screening.immediate_needs,
@@ -192,9 +199,18 @@ def _safety_context(actor: Actor, screening: Screening, form: SafetyForm) -> dic
         "calls": queries.calls_for(screening),
         "call_form": CallForm(zone=zone),
         "other_lines": queries.safety_lines(),
-        "needs_labels": [ImmediateNeed(code).label for code in screening.immediate_needs],
+        "needs_labels": _needs_labels(screening),
         "nav": "screening",
     }
+
+
+def _needs_labels(screening: Screening) -> list[str]:
+    return [
+        f"{ImmediateNeed(code).label}: {screening.other_need}"
+        if code == ImmediateNeed.OTHER and screening.other_need
+        else str(ImmediateNeed(code).label)
+        for code in screening.immediate_needs
+    ]
 
 
 @require_POST
@@ -207,7 +223,11 @@ def record_call(request: HttpRequest, actor: Actor, screening_id: UUID) -> HttpR
     target = "screening:result" if back else "screening:safety"
     line = queries.safety_line(request.POST.get("line", ""))
     if line is None or not form.is_valid() or form.cleaned_data["moment"] is None:
-        messages.error(request, _("The call was not recorded: check the day and time."))
+        why = form_errors_as_text(form) if line is not None else _("choose a number")
+        messages.error(
+            request,
+            _("The call was not recorded: %(why)s") % {"why": why or _("check the day and time.")},
+        )
         return redirect(reverse(target, args=[screening.pk]) + "#calls")
     try:
         actions.record_safety_action(
@@ -410,6 +430,7 @@ def result(request: HttpRequest, actor: Actor, screening_id: UUID) -> HttpRespon
     own = policy.is_screener_of(actor, screening)
     finished = screening.status == ScreeningStatus.COMPLETED
     hits: list[Item] = []
+    outcome = None
     if finished:
         outcome = score(definition, answers_of(screening, definition))
         hits = [definition.question(link) for link in outcome.key_items_hit]
@@ -423,9 +444,10 @@ def result(request: HttpRequest, actor: Actor, screening_id: UUID) -> HttpRespon
             "finished": finished,
             "own": own,
             "key_hits": hits,
+            "outcome": outcome,
             "calls": queries.calls_for(screening) if own else [],
             "call_form": CallForm(zone=actor.agency.time_zone),
-            "needs_labels": [ImmediateNeed(code).label for code in screening.immediate_needs],
+            "needs_labels": _needs_labels(screening),
             "case": case,
             "sees_case": case is not None
             and policy.scope_cases(actor, type(case).objects.filter(pk=case.pk)).exists(),

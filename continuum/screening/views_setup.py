@@ -42,6 +42,7 @@ from continuum.screening.models import (
     SafetyLine,
     SafetyRule,
 )
+from continuum.screening.scoring import YES_CODES
 
 NAV = "screening"
 
@@ -171,6 +172,20 @@ class PreviewItem:
     shown_when: str
     yes_weight: int | None
     children: list[PreviewItem] = field(default_factory=list)
+    # Under "count-yes" scoring, what counts is a yes, not the weights.
+    counts_yes: bool = False
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        """Each answer option with what it adds to the score, in words."""
+        if self.counts_yes:
+            return [
+                (o.display, _("counts 1") if o.code in YES_CODES else _("counts 0"))
+                for o in self.item.options
+            ]
+        return [
+            (o.display, _("weighs %(weight)s") % {"weight": o.weight}) for o in self.item.options
+        ]
 
     @property
     def is_question(self) -> bool:
@@ -184,6 +199,7 @@ def _preview(defn: InstrumentDefinition, item: Item) -> PreviewItem:
         shown_when=shown_when(defn, item),
         yes_weight=item.weight if item.type == "boolean" else None,
         children=[_preview(defn, child) for child in item.items],
+        counts_yes=defn.scoring.method == "count-yes",
     )
 
 

@@ -363,7 +363,7 @@ def test_first_indicator_in_the_future_is_422(trained, newcomer, as_jordan):
     later = (timezone.now() + timedelta(hours=3)).isoformat()
     response = as_jordan.post("/screenings", start_body(newcomer, first_indicator_at=later))
     assert response.status_code == 422
-    assert response.json() == {"detail": "The first indicator cannot be in the future."}
+    assert response.json() == {"detail": "The first sign cannot be in the future."}
 
 
 @pytest.mark.parametrize(
@@ -538,10 +538,24 @@ def test_answers_must_be_an_object(trained, ana_screening):
     assert response.status_code == 422
 
 
+def test_nothing_answered_cannot_be_finished(trained, ana_screening):
+    casey = Api(trained, "casey")
+    sid = ana_screening["id"]
+    refused = casey.post(f"/screenings/{sid}/complete", {"version": ana_screening["version"]})
+    assert refused.status_code == 422
+    assert "No question has an answer" in refused.json()["detail"]
+    assert Screening.objects.get(pk=sid).status == "in_progress"
+
+
 def test_finished_screening_cannot_be_changed(trained, ana_screening):
     casey = Api(trained, "casey")
     sid = ana_screening["id"]
-    done = casey.post(f"/screenings/{sid}/complete", {"version": ana_screening["version"]})
+    saved = casey.put(
+        f"/screenings/{sid}/answers",
+        {"version": ana_screening["version"], "answers": {"stay-left": {"value": "no"}}},
+    )
+    assert saved.status_code == 200, saved.content
+    done = casey.post(f"/screenings/{sid}/complete", {"version": saved.json()["version"]})
     assert done.status_code == 200
     version = done.json()["version"]
     again = casey.put(f"/screenings/{sid}/answers", {"version": version, "answers": {}})
@@ -840,9 +854,10 @@ def test_monthly_report(trained, newcomer, as_jordan):
     body = response.json()
     assert body["month"] == month
     assert body["youth_screened"] == 2
-    assert sorted((r["level_label"], r["count"]) for r in body["by_result"]) == [
-        ("Clear concern", 1),
-        ("No concern found", 1),
+    # Lowest concern first, each named with its instrument (another may call it "Low").
+    assert [(r["level_label"], r["count"]) for r in body["by_result"]] == [
+        ("No concern found (Continuum indicator screen 1.0.0)", 1),
+        ("Clear concern (Continuum indicator screen 1.0.0)", 1),
     ]
     assert {row["reference"] for row in body["rows"]} == {clear["reference"], none["reference"]}
     row = next(r for r in body["rows"] if r["reference"] == clear["reference"])

@@ -133,7 +133,7 @@ def test_overdue_and_whereabouts_unknown(trained: World) -> None:
     ("overrides", "message"),
     [
         ({"first_indicator_at": "future"}, "future"),
-        ({"recovered_at": "before"}, "before the first indicator"),
+        ({"recovered_at": "before"}, "before the first sign"),
         ({"setting": "the moon"}, "where the screening happens"),
     ],
 )

@@ -313,7 +313,7 @@ def test_the_monthly_report_and_its_csv(trained: World) -> None:
     month = timezone.localdate().isoformat()[:7]
     page = client.get(f"{reverse('screening:report')}?month={month}").content.decode()
     assert "1 young person screened (1 screening finished)." in page
-    assert "Possible concern: 1" in page
+    assert "Possible concern (Continuum indicator screen 1.0.0): 1" in page
     assert "Zoë" not in page
     csv = client.get(f"{reverse('screening:report')}?month={month}&format=csv")
     text = csv.content.decode()
@@ -377,3 +377,56 @@ def test_a_young_person_screened_twice_in_a_month_counts_once(trained: World) ->
     assert {row.child for row in report.rows} == {"1"}
     # One assessment to do, not one per screening.
     assert CaseTask.objects.filter(case__survivor=person, status="open").count() == 1
+
+
+def test_each_page_says_who_is_being_screened(trained: World) -> None:
+    client = trained.client_for("jordan")
+    screening = _started(trained, client)
+    for name in ("safety", "screen"):
+        page = client.get(reverse(f"screening:{name}", args=[screening.pk])).content.decode()
+        assert "Screening Zoë" in page, name
+    start(trained, new_person(trained, name="Nayeli"), start_now=False)
+    listing = client.get(reverse("screening:list")).content.decode()
+    assert "Carry on with Zoë" in listing
+    assert "Nayeli" in listing  # waiting to start, named
+
+
+def test_the_age_already_known_is_not_asked_again(trained: World) -> None:
+    client = trained.client_for("jordan")
+    screening = _started(trained, client)  # Zoë, estimated 15
+    page = client.get(reverse("screening:safety", args=[screening.pk])).content.decode()
+    assert 'name="age_years" value="15"' in page
+
+
+def test_nothing_answered_is_not_a_result(trained: World) -> None:
+    client = trained.client_for("jordan")
+    screening = _started(trained, client)
+    url = reverse("screening:screen", args=[screening.pk])
+    response = client.post(
+        url,
+        {"version": screening.version, "action": "finish", "a-stay-left": "__declined__"},
+        follow=True,
+    )
+    assert "No question has an answer" in response.content.decode()
+    screening.refresh_from_db()
+    assert screening.status == ScreeningStatus.IN_PROGRESS
+
+
+def test_a_call_at_a_time_that_did_not_happen_says_so(trained: World) -> None:
+    client = trained.client_for("jordan")
+    screening = _started(trained, client)
+    response = client.post(
+        reverse("screening:record_call", args=[screening.pk]),
+        {"line": "emergency", "kind": "called", "taken_on": "2026-03-08", "taken_at": "02:30"},
+        follow=True,
+    )
+    assert "clocks went forward" in response.content.decode()
+
+
+def test_the_footer_shows_the_communitys_numbers(trained: World) -> None:
+    from continuum.screening.models import SafetyLine
+
+    SafetyLine.objects.filter(code="florida_abuse_hotline").update(phone="1-800-555-0100")
+    page = trained.client_for("casey").get(reverse("cases:my_work")).content.decode()
+    assert 'href="tel:18005550100"' in page
+    assert "962-2873" not in page
