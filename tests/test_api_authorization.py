@@ -121,6 +121,21 @@ def _screening_version(world: World) -> dict[str, Any]:
     return {"version": world.extra["screening"].version}  # type: ignore[attr-defined]
 
 
+def _answered_version(world: World) -> dict[str, Any]:
+    """One answer saved first: a screening with nothing answered cannot be finished."""
+    from continuum.screening.actions import save_answers
+    from continuum.screening.answers import Answer
+
+    screening = world.extra["screening"]
+    save_answers(
+        actor=world.actor("casey"),
+        screening=screening,  # type: ignore[arg-type]
+        answers={"stay-left": Answer(value="no")},
+        expected_version=screening.version,  # type: ignore[attr-defined]
+    )
+    return _screening_version(world)
+
+
 def _questionnaire_response(world: World) -> dict[str, Any]:
     instrument = world.extra["screening"].instrument  # type: ignore[attr-defined]
     return {
@@ -246,7 +261,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
         },
     ),
     ("post", "/api/v1/screening/screenings/{screening_id}/complete"): Expect(
-        SCREENING_WRITE, 404, _screening_version
+        SCREENING_WRITE, 404, _answered_version
     ),
     ("get", "/api/v1/screening/report"): Expect({"sam": 200}, 403),
 }

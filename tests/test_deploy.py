@@ -168,9 +168,11 @@ class References(HTMLParser):
 
 
 def is_same_origin(url: str) -> bool:
-    """A relative URL (path, query or fragment) or a data: URI: nothing leaves the origin."""
+    """A relative URL (path, query or fragment), a data: URI, or a tel:/sms: link (the
+    footer's safety numbers: the phone dials, the browser requests nothing): nothing leaves
+    the origin."""
     parts = urlsplit(url)
-    if parts.scheme == "data":
+    if parts.scheme in ("data", "tel", "sms"):
         return True
     return not parts.scheme and not parts.netloc and not url.startswith("//")
 

@@ -94,7 +94,13 @@ def _create_case(
         actor,
         case,
         EventKind.CASE_OPENED,
-        summary=_("Case opened by %(agency)s") % {"agency": lead_agency.name},
+        # Opened from another agency's screening: the case is the lead's, not the opener's.
+        summary=(
+            _("Case opened by %(agency)s")
+            if lead_agency.pk == actor.agency_id
+            else _("Case opened for %(agency)s")
+        )
+        % {"agency": lead_agency.name},
     )
     if actor.role == Role.CASE_MANAGER and lead_agency.pk == actor.agency_id:
         _add_member(
