@@ -54,8 +54,7 @@ from continuum.screening.models import (
     ScreeningStatus,
     Setting,
 )
-from continuum.screening.response import answers_from_response, questionnaire_response
-from continuum.screening.scoring import score
+from continuum.screening.response import answers_from_response
 from continuum.survivors.queries import survivor_for
 
 router = Router(tags=["screening"])
@@ -589,25 +588,7 @@ def get_response(request: HttpRequest, screening_id: UUID) -> dict[str, Any]:
     the instrument and nothing about the young person: no subject, author or identifiers.
     Audited (`screening.exported`)."""
     actor = request_actor(request)
-    screening = queries.screening_for(actor, screening_id, audit_read=False)
-    definition = definition_of(screening.instrument)
-    answers = answers_of(screening, definition)
-    finished = screening.status == ScreeningStatus.COMPLETED
-    document = questionnaire_response(
-        definition,
-        answers,
-        status="completed" if finished else "in-progress",
-        authored=screening.completed_at or screening.started_at or screening.created_at,
-        response_id=str(screening.pk),
-        result=score(definition, answers) if finished else None,
-    )
-    record(
-        actor,
-        AuditAction.SCREENING_EXPORTED,
-        survivor_id=screening.survivor_id,
-        case_id=screening.case_id,
-        obj=screening,
-    )
+    _screening, document = queries.exported_response(actor, screening_id)
     return document
 
 

@@ -22,7 +22,7 @@ from continuum.accounts.models import Role
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.screening import clock
-from continuum.screening.definitions import definition_of
+from continuum.screening.definitions import answers_of, definition_of
 from continuum.screening.models import (
     Instrument,
     InstrumentStatus,
@@ -31,7 +31,9 @@ from continuum.screening.models import (
     Screening,
     ScreeningStatus,
 )
+from continuum.screening.response import questionnaire_response
 from continuum.screening.safety import LineToCall, SafetyFacts, lines_to_call, rules_from_db
+from continuum.screening.scoring import score
 from continuum.survivors.models import Survivor
 
 
@@ -73,6 +75,32 @@ def screening_for(actor: Actor, screening_id: UUID | str, *, audit_read: bool) -
             obj=found,
         )
     return found
+
+
+def exported_response(actor: Actor, screening_id: UUID | str) -> tuple[Screening, dict]:
+    """The screening's answers as a FHIR QuestionnaireResponse (with the total once
+    finished), naming the instrument version and nothing about the young person; the export
+    is audited. For the page's download and the API alike."""
+    screening = screening_for(actor, screening_id, audit_read=False)
+    definition = definition_of(screening.instrument)
+    answers = answers_of(screening, definition)
+    finished = screening.status == ScreeningStatus.COMPLETED
+    document = questionnaire_response(
+        definition,
+        answers,
+        status="completed" if finished else "in-progress",
+        authored=screening.completed_at or screening.started_at or screening.created_at,
+        response_id=str(screening.pk),
+        result=score(definition, answers) if finished else None,
+    )
+    record(
+        actor,
+        AuditAction.SCREENING_EXPORTED,
+        survivor_id=screening.survivor_id,
+        case_id=screening.case_id,
+        obj=screening,
+    )
+    return screening, document
 
 
 def screenings_of(actor: Actor, survivor: Survivor) -> list[Screening]:

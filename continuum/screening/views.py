@@ -23,8 +23,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from continuum.access import policy
 from continuum.access.actor import Actor
 from continuum.accounts.models import Agency
-from continuum.audit.log import record
-from continuum.audit.models import AuditAction
 from continuum.cases.actions import CaseRuleBroken
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, form_errors_as_text, posted
@@ -40,7 +38,6 @@ from continuum.screening.forms import (
 )
 from continuum.screening.instrument import InstrumentDefinition, Item
 from continuum.screening.models import ImmediateNeed, Screening, ScreeningStatus
-from continuum.screening.response import questionnaire_response
 from continuum.screening.scoring import enabled_link_ids, score
 from continuum.survivors.queries import survivor_for
 
@@ -460,25 +457,7 @@ def result(request: HttpRequest, actor: Actor, screening_id: UUID) -> HttpRespon
 @actor_required
 def response_json(request: HttpRequest, actor: Actor, screening_id: UUID) -> HttpResponse:
     """The answers as a FHIR QuestionnaireResponse (no names in it), for partners' systems."""
-    screening = queries.screening_for(actor, screening_id, audit_read=False)
-    definition = definition_of(screening.instrument)
-    answers = answers_of(screening, definition)
-    finished = screening.status == ScreeningStatus.COMPLETED
-    document = questionnaire_response(
-        definition,
-        answers,
-        status="completed" if finished else "in-progress",
-        authored=screening.completed_at or screening.started_at or screening.created_at,
-        response_id=str(screening.pk),
-        result=score(definition, answers) if finished else None,
-    )
-    record(
-        actor,
-        AuditAction.SCREENING_EXPORTED,
-        survivor_id=screening.survivor_id,
-        case_id=screening.case_id,
-        obj=screening,
-    )
+    screening, document = queries.exported_response(actor, screening_id)
     response = HttpResponse(
         json.dumps(document, indent=2, ensure_ascii=False), content_type="application/fhir+json"
     )
