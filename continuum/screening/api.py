@@ -247,7 +247,9 @@ class CaseLink(Schema):
 
 class ScreeningOut(Schema):
     id: UUID
-    reference: str = Field(description="Short reference (S-XXXXXXXX); never the person.")
+    reference: str = Field(
+        description="Short reference (for example S-1A2B3C4D); never the person."
+    )
     survivor_id: UUID
     status: ScreeningStatus
     version: int
