@@ -17,6 +17,12 @@ The rules (README, "Who sees what"):
   write.
 - Case notes are written by the case's team (the lead agency's, or an agency on the care
   team), in a category the writer's role may see, while the case is not closed.
+- Screening: screeners, case managers and supervisors with current screening training
+  screen people they see through their work (never under break-glass); only the person
+  screening fills the screening in. A result is "screening" data: the screener reads their
+  own, others need the screening category for the person (continuum.screening.queries).
+- A case's to-do is marked done by the owning agency's people on the case, when their
+  categories for the person include the task's (an in-depth assessment is screening data).
 - Everyone else gets "not found" (404): a record you may not see does not exist for you.
 """
 
@@ -294,7 +300,7 @@ def require_screening_write(
 
 def scope_screenings(actor: Actor, screenings: QuerySet[Screening]) -> QuerySet[Screening]:
     """Screenings this actor may know of: their own, and those of people they may see. Whether
-    they may read the result is a category question (screening_categories in queries)."""
+    they may read the result is a category question (continuum.screening.queries.readable)."""
     own = Q(screener=actor.user, screener_agency_id=actor.agency_id)
     people = scope_survivors(actor, Survivor.objects.all()).values("pk")
     return screenings.filter(own | Q(survivor_id__in=people))
