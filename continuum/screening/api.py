@@ -11,11 +11,9 @@ by those who may see the young person and hold the screening category for them (
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -163,16 +161,9 @@ class VersionQuery(Schema):
     version: int = Field(ge=1, le=MAX_ID, description="The version you last read.")
 
 
-_MONTH = re.compile(r"\d{4}-\d{2}")
-
-
 def _month(value: str | None) -> str | None:
-    if value is None:
-        return None
-    if not _MONTH.fullmatch(value) or not 1 <= int(value[5:]) <= 12 or int(value[:4]) < 1900:
-        raise ValueError("Enter the month as YYYY-MM, for example 2026-11.")
-    if int(value[:4]) > 9998:  # the month after December 9999 does not exist
-        raise ValueError("Enter the month as YYYY-MM, for example 2026-11.")
+    if value is not None and queries.parse_month(value) is None:
+        raise ValueError(queries.MONTH_HINT)
     return value
 
 
@@ -677,11 +668,9 @@ def monthly_report(request: HttpRequest, params: Query[ReportQuery]) -> dict[str
     young people: rows carry the screening's reference. A supervisor's agency's; the whole
     community's for a network admin. Audited as an export (`screening.report`)."""
     actor = request_actor(request)
-    if params.month is None:  # this month where the agency is (the report's time zone)
-        zone = ZoneInfo(actor.agency.time_zone)
-        month = timezone.localtime(timezone.now(), zone).date().replace(day=1)
-    else:
-        month = date(int(params.month[:4]), int(params.month[5:]), 1)
+    # This month where the agency is (the report's time zone) when none is given.
+    month = queries.parse_month(params.month) if params.month else queries.this_month(actor)
+    assert month is not None  # the schema refused anything else
     report = queries.monthly_report(actor, month)
     record(
         actor,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
@@ -189,6 +190,7 @@ def screens_due(actor: Actor) -> list[DueScreen]:
     waiting_list = list(waiting)
     # Who each one is for, as far as the actor may know it (3 queries for the whole list).
     sharing.mask(actor, [s.survivor for s in waiting_list])
+    _audit_list(actor, "screens_due", len(waiting_list))
     rows = [
         DueScreen(
             s,
@@ -215,6 +217,7 @@ def my_unfinished(actor: Actor) -> list[Screening]:
         .order_by("-started_at")
     )
     sharing.mask(actor, [s.survivor for s in unfinished])
+    _audit_list(actor, "unfinished_screenings", len(unfinished))
     return unfinished
 
 
@@ -237,7 +240,15 @@ def my_recent_results(actor: Actor, days: int = 30) -> list[Screening]:
         .order_by("-completed_at")
     )
     sharing.mask(actor, [s.survivor for s in recent])
+    _audit_list(actor, "recent_screenings", len(recent))
     return recent
+
+
+def _audit_list(actor: Actor, part: str, count: int) -> None:
+    """A list that names people is a read of each: audited as a list (counts only), like the
+    dashboard's cases and the records waiting for a case."""
+    if count:
+        record(actor, AuditAction.SURVIVORS_LISTED, detail={part: count})
 
 
 @dataclass(frozen=True)
@@ -263,6 +274,27 @@ class MonthlyReport:
     def youth_screened(self) -> int:
         """Young people, not screenings: someone screened twice in a month counts once."""
         return len({row.child for row in self.rows})
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+MONTH_HINT = "Enter the month as YYYY-MM, for example 2026-11."
+
+
+def parse_month(raw: str) -> date | None:
+    """The first day of a month typed as YYYY-MM, or None. Years 1900 to 9998: the report
+    needs the month after it too, and there is none after December 9999."""
+    found = _MONTH.fullmatch(raw.strip())
+    if found is None:
+        return None
+    year, month = int(found[1]), int(found[2])
+    if not (1900 <= year <= 9998 and 1 <= month <= 12):
+        return None
+    return date(year, month, 1)
+
+
+def this_month(actor: Actor) -> date:
+    """The first day of the current month where the actor's agency is."""
+    return timezone.localdate(timezone=ZoneInfo(actor.agency.time_zone)).replace(day=1)
 
 
 def _month_bounds(month: date, zone: str) -> tuple[datetime, datetime]:

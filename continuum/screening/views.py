@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -471,12 +469,12 @@ def response_json(request: HttpRequest, actor: Actor, screening_id: UUID) -> Htt
 def report(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The monthly screening figures (65C-43.002), on screen or as CSV."""
     policy.require(actor, policy.Permission.VIEW_SCREENING_REPORT)
-    this_month = timezone.localdate(timezone=ZoneInfo(actor.agency.time_zone)).replace(day=1)
-    month = _month(request.GET.get("month", ""), this_month)
+    raw = request.GET.get("month", "")
+    month = queries.parse_month(raw) if raw else queries.this_month(actor)
     problem = ""
     if month is None:
-        problem = _("Enter the month as YYYY-MM, for example 2026-11.")
-        month = this_month
+        problem = _(queries.MONTH_HINT)
+        month = queries.this_month(actor)
     monthly = queries.monthly_report(actor, month)
     if request.GET.get("format") == "csv" and not problem:
         response = HttpResponse(queries.report_csv(actor, monthly), content_type="text/csv")
@@ -494,15 +492,3 @@ def report(request: HttpRequest, actor: Actor) -> HttpResponse:
             "nav": "screening",
         },
     )
-
-
-def _month(raw: str, this_month: date) -> date | None:
-    if not raw:
-        return this_month
-    try:
-        year, month = (int(part) for part in raw.split("-"))
-        if not 1900 <= year <= 9998:  # the month after December 9999 does not exist
-            return None
-        return date(year, month, 1)
-    except ValueError:
-        return None

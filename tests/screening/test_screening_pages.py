@@ -430,3 +430,13 @@ def test_the_footer_shows_the_communitys_numbers(trained: World) -> None:
     page = trained.client_for("casey").get(reverse("cases:my_work")).content.decode()
     assert 'href="tel:18005550100"' in page
     assert "962-2873" not in page
+
+
+def test_lists_that_name_people_are_audited_as_lists(trained: World) -> None:
+    from continuum.audit.models import AuditAction, AuditEntry
+
+    start(trained, new_person(trained, name="Nayeli"), start_now=False)
+    trained.client_for("jordan").get(reverse("screening:list"))
+    entry = AuditEntry.objects.filter(action=AuditAction.SURVIVORS_LISTED).latest("sequence")
+    assert entry.detail == {"screens_due": 1}
+    assert "Nayeli" not in str(entry.detail)
