@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "continuum.retention",
     "continuum.exports",
     "continuum.needs",
+    "continuum.plans",
     "continuum.screening",
 ]
 
@@ -248,6 +249,16 @@ CONTINUUM_ASSESSMENT_DUE_DAYS = env_int("CONTINUUM_ASSESSMENT_DUE_DAYS", 7, mini
 CONTINUUM_SCREENING_TRAINING_DAYS = env_int(
     "CONTINUUM_SCREENING_TRAINING_DAYS", 730, minimum=30, maximum=3650
 )
+
+# Care plans are reviewed with the survivor at least this often (days); each plan may set
+# its own interval. The protocol issue moves the default into the community protocol.
+CONTINUUM_PLAN_REVIEW_DAYS = env_int("CONTINUUM_PLAN_REVIEW_DAYS", 30, minimum=7, maximum=180)
+# A need identified this many days ago with no plan task or service for it is "unmet with
+# nothing planned": on the case's assessment, on My work, and in the measures.
+CONTINUUM_UNMET_NEED_DAYS = env_int("CONTINUUM_UNMET_NEED_DAYS", 14, minimum=1, maximum=180)
+# What someone typed into a long form and had not saved when the idle sign-out came is kept
+# (sealed) this long, for them alone, and put back into the form when they return.
+CONTINUUM_DRAFT_HOURS = env_int("CONTINUUM_DRAFT_HOURS", 24, minimum=1, maximum=168)
 
 # How long break-glass (emergency) access to a record outside one's access lasts.
 CONTINUUM_BREAK_GLASS_MINUTES = env_int("CONTINUUM_BREAK_GLASS_MINUTES", 60, minimum=5, maximum=480)

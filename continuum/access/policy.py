@@ -23,6 +23,10 @@ The rules (README, "Who sees what"):
   own, others need the screening category for the person (continuum.screening.queries).
 - A case's to-do is marked done by the owning agency's people on the case, when their
   categories for the person include the task's (an in-depth assessment is screening data).
+- Needs: assessed by the people working on the case (the lead agency's or a care-team
+  agency's) whose role assesses needs, in the domains whose data category they may see;
+  assessment sessions and the care plan are written by the lead agency's team; a plan task
+  is moved along by its owner; appointments are recorded by anyone working on the case.
 - Everyone else gets "not found" (404): a record you may not see does not exist for you.
 """
 
@@ -67,6 +71,13 @@ class Permission(StrEnum):
     MANAGE_SAFETY_LINES = "manage_safety_lines"
     CERTIFY_SCREENERS = "certify_screeners"
     VIEW_SCREENING_REPORT = "view_screening_report"
+    ASSESS_NEEDS = "assess_needs"
+    RUN_ASSESSMENT_SESSION = "run_assessment_session"
+    EDIT_PLAN = "edit_plan"
+    UPDATE_PLAN_TASK = "update_plan_task"
+    RECORD_APPOINTMENT = "record_appointment"
+    MANAGE_NEED_DOMAINS = "manage_need_domains"
+    VIEW_MEASURES = "view_measures"
 
 
 # Roles that see every case their agency leads or is on the care team of.
@@ -221,6 +232,22 @@ _ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.CERTIFY_SCREENERS: frozenset({Role.SUPERVISOR, Role.AGENCY_ADMIN}),
     # A supervisor reports on their agency's screenings; a network admin on the community's.
     Permission.VIEW_SCREENING_REPORT: frozenset({Role.SUPERVISOR, Role.NETWORK_ADMIN}),
+    # Needs: the lead agency's case managers and supervisors run the assessment with the
+    # survivor; a care-team agency's case managers, clinicians and supervisors add what their
+    # own assessment found, in the domains their categories cover (no re-interviewing).
+    Permission.ASSESS_NEEDS: frozenset({Role.CASE_MANAGER, Role.SUPERVISOR, Role.CLINICIAN}),
+    Permission.RUN_ASSESSMENT_SESSION: CASE_OPENER_ROLES,
+    # The plan is written with the survivor by the lead agency's team; whoever owns a task
+    # (any agency on the team, a mentor included) moves it along.
+    Permission.EDIT_PLAN: CASE_OPENER_ROLES,
+    Permission.UPDATE_PLAN_TASK: CASE_ROLES,
+    Permission.RECORD_APPOINTMENT: frozenset(
+        {Role.CASE_MANAGER, Role.SUPERVISOR, Role.CLINICIAN, Role.SURVIVOR_MENTOR}
+    ),
+    Permission.MANAGE_NEED_DOMAINS: frozenset({Role.NETWORK_ADMIN}),
+    # Aggregate figures, never a name: a supervisor for their agency's cases, an analyst or
+    # a network admin for the community's.
+    Permission.VIEW_MEASURES: frozenset({Role.SUPERVISOR, Role.ANALYST, Role.NETWORK_ADMIN}),
 }
 
 
@@ -257,6 +284,69 @@ def require_task_completion(actor: Actor, case: Case, owner_agency_id: int) -> N
         raise Forbidden(_("Only the agency this task belongs to can mark it done."))
     if actor.role in ASSIGNED_ROLES and not _named_on(actor, case):
         raise Forbidden(_("You are not on this case's care team."))
+
+
+def _refuse_emergency_and_closed(case: Case, closed_message: StrOrPromise) -> None:
+    if getattr(case, "emergency_only", False):
+        raise Forbidden(_("Emergency access lets you read this record, not change it."))
+    if case.status == "closed":
+        raise Forbidden(closed_message)
+
+
+def works_on(actor: Actor, case: Case) -> bool:
+    """Whether the actor works on this case now: for their agency (the lead, or one on the
+    care team), as a supervisor or coordinator, or named on the team themselves."""
+    on_team = _active_team().filter(case=case, agency_id=actor.agency_id).exists()
+    if not (_leads(actor, case) or on_team):
+        return False
+    return actor.role in AGENCY_WIDE_ROLES or _named_on(actor, case)
+
+
+def require_need_assessment(actor: Actor, case: Case) -> None:
+    """A need is assessed by someone working on the case (policy.works_on) whose role
+    assesses needs, while the case is not closed. Whether they may see the domain's data
+    category for the person is checked by the action (continuum.needs.actions)."""
+    require(actor, Permission.ASSESS_NEEDS)
+    _refuse_emergency_and_closed(case, _("This case is closed. Reopen it to assess needs."))
+    if not works_on(actor, case):
+        raise Forbidden(_("Only the people working on this case can assess its needs."))
+
+
+def require_lead_team_write(actor: Actor, case: Case, permission: Permission) -> None:
+    """Assessment sessions and the care plan are the lead agency's, written with the
+    survivor: its supervisor, or a case manager named on the case; never under break-glass
+    or on a closed case."""
+    require(actor, permission)
+    _refuse_emergency_and_closed(case, _("This case is closed. Reopen it to change it."))
+    require_case_write(actor, case, permission)
+
+
+def require_plan_task_update(
+    actor: Actor, case: Case, *, owner_agency_id: int, owner_user_id: int | None
+) -> None:
+    """A plan task is moved along by whoever owns it: the person named, or — when no one
+    is — the owning agency's people on the case; the lead agency's plan writers may too."""
+    require(actor, Permission.UPDATE_PLAN_TASK)
+    _refuse_emergency_and_closed(case, _("This case is closed. Reopen it to change its plan."))
+    if _leads(actor, case) and actor.role in CASE_OPENER_ROLES and works_on(actor, case):
+        return
+    if owner_user_id is not None:
+        if owner_user_id == actor.user.pk and actor.agency_id == owner_agency_id:
+            return
+        if actor.agency_id == owner_agency_id and actor.role in AGENCY_WIDE_ROLES:
+            return
+        raise Forbidden(_("This task belongs to someone else."))
+    if actor.agency_id != owner_agency_id or not works_on(actor, case):
+        raise Forbidden(_("Only the agency this task belongs to can change it."))
+
+
+def require_appointment_write(actor: Actor, case: Case) -> None:
+    """Appointments and court dates are recorded by the people working on the case (a
+    survivor-mentor included); the action checks the appointment's data category."""
+    require(actor, Permission.RECORD_APPOINTMENT)
+    _refuse_emergency_and_closed(case, _("This case is closed. Reopen it to add appointments."))
+    if not works_on(actor, case):
+        raise Forbidden(_("Only the people working on this case can record its appointments."))
 
 
 def trained_to_screen(actor: Actor) -> bool:

@@ -31,6 +31,7 @@ from continuum.access.categories import (
     parse_categories,
 )
 from continuum.access.policy import active_emergency_grants
+from continuum.accounts.models import Role
 from continuum.cases.models import Case, CaseStatus
 from continuum.survivors.models import (
     LegalBasis,
@@ -67,7 +68,7 @@ def categories_for(actor: Actor, survivors: Iterable[Survivor]) -> dict[UUID, fr
         .order_by("-opened_on", "-created_at")
         .values_list("survivor_id", "lead_agency_id", "status")
     )
-    released = _released(actor, ids, cases)
+    released = _released(actor.agency_id, ids, cases)
     leading = {p.pk for p in people if _leads_care(actor, p, [c for c in cases if c[0] == p.pk])}
     # Break-glass: an active grant shows what the actor's role may see (one query, only
     # when someone listed is not the actor's agency's to lead).
@@ -104,11 +105,11 @@ def _leads_care(actor: Actor, person: Survivor, cases: list[tuple[Any, ...]]) ->
 
 
 def _released(
-    actor: Actor, ids: list[UUID], cases: list[tuple[Any, ...]]
+    agency_id: int, ids: list[UUID], cases: list[tuple[Any, ...]]
 ) -> dict[UUID, frozenset[DataCategory]]:
     today = timezone.localdate()
     releases = Release.objects.filter(
-        release_in_force_q(today), survivor_id__in=ids, recipient_agency_id=actor.agency_id
+        release_in_force_q(today), survivor_id__in=ids, recipient_agency_id=agency_id
     ).values_list("survivor_id", "disclosing_agency_id", "ends_on_event", "categories")
     open_leads = {(sid, lead) for sid, lead, status in cases if status != CaseStatus.CLOSED}
     found: dict[UUID, frozenset[DataCategory]] = {}
@@ -118,7 +119,7 @@ def _released(
         found[survivor_id] = found.get(survivor_id, frozenset()) | parse_categories(categories)
     # A legal basis (mandatory report, court order) adds its categories like a release.
     bases = LegalBasis.objects.filter(
-        legal_basis_in_force_q(today), survivor_id__in=ids, recipient_agency_id=actor.agency_id
+        legal_basis_in_force_q(today), survivor_id__in=ids, recipient_agency_id=agency_id
     ).values_list("survivor_id", "categories")
     for survivor_id, categories in bases:
         found[survivor_id] = found.get(survivor_id, frozenset()) | parse_categories(categories)
@@ -134,7 +135,25 @@ def released_to(actor: Actor, survivor: Survivor) -> frozenset[str]:
             "survivor_id", "lead_agency_id", "status"
         )
     )
-    return frozenset(_released(actor, [survivor.pk], cases).get(survivor.pk, frozenset()))
+    return frozenset(_released(actor.agency_id, [survivor.pk], cases).get(survivor.pk, frozenset()))
+
+
+def agency_may_see(agency_id: int, survivor: Survivor, role: str | None = None) -> frozenset[str]:
+    """What an agency (and, given, a role in it) may see of this person now: everything the
+    role allows while it leads care, else what a release or legal basis names for it. Used
+    to check that whoever a task is given to can read it (3 queries)."""
+    ceiling = ROLE_CATEGORIES.get(Role(role), frozenset()) if role else frozenset(DataCategory)
+    cases = list(
+        Case.objects.filter(survivor_id=survivor.pk)
+        .order_by("-opened_on", "-created_at")
+        .values_list("survivor_id", "lead_agency_id", "status")
+    )
+    current = [lead for _sid, lead, status in cases if status != CaseStatus.CLOSED]
+    leads = current or ([cases[0][1]] if cases else [])
+    if agency_id in leads:
+        return frozenset(str(c) for c in ceiling)
+    released = _released(agency_id, [survivor.pk], cases).get(survivor.pk, frozenset())
+    return frozenset(str(c) for c in ceiling & released)
 
 
 def mask(actor: Actor, survivors: Iterable[Survivor]) -> None:

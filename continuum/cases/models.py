@@ -124,6 +124,9 @@ class EventKind(models.TextChoices):
     TEAM_MEMBER_REMOVED = "team_member_removed", _("Left the care team")
     SURVIVOR_UPDATED = "survivor_updated", _("Personal details changed")
     TASK_DONE = "task_done", _("Task done")
+    ASSESSMENT = "assessment", _("Needs assessment")
+    PLAN = "plan", _("Care plan")
+    APPOINTMENT = "appointment", _("Appointment")
 
 
 class CaseEvent(models.Model):

@@ -60,13 +60,17 @@ def survivor_for(actor: Actor, survivor_id: UUID | str, *, audit_read: bool = Tr
     return survivor
 
 
-def cases_of(actor: Actor, survivor: Survivor, *, with_needs: bool = False) -> list[Case]:
+def cases_of(
+    actor: Actor, survivor: Survivor, *, need_categories: frozenset[str] = frozenset()
+) -> list[Case]:
     """The survivor's cases this actor may see, with care team, timeline and open to-dos
-    (and, with_needs — the caller has checked the needs category — their needs), in 4 or 5
-    queries. Each case points at the (masked) survivor given, never at a second copy."""
+    (and their needs in the domains of `need_categories`, which the caller has checked the
+    actor may see), in 4 or 5 queries. Each case points at the (masked) survivor given,
+    never at a second copy."""
     parts: list[Prefetch] = [active_team(), recent_events(), open_tasks()]
-    if with_needs:
-        parts.append(Prefetch("needs", Need.objects.select_related("domain"), to_attr="need_list"))
+    if need_categories:
+        needs = Need.objects.filter(domain__category__in=need_categories).select_related("domain")
+        parts.append(Prefetch("needs", needs, to_attr="need_list"))
     cases = list(
         policy.scope_cases(actor, Case.objects.filter(survivor=survivor))
         .select_related("lead_agency")

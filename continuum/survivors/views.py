@@ -25,6 +25,7 @@ from continuum.cases.actions import CaseRuleBroken, open_case
 from continuum.cases.queries import mdt_due_on, visible_tasks
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
+from continuum.needs.models import DOMAIN_CATEGORIES
 from continuum.screening.queries import screenings_of
 from continuum.survivors import actions, documents, queries
 from continuum.survivors.forms import (
@@ -144,7 +145,9 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
     """The survivor page: the person first, then each case with its team and timeline."""
     survivor = queries.survivor_for(actor, survivor_id)
     allowed = survivor.allowed_categories  # type: ignore[attr-defined]
-    cases = queries.cases_of(actor, survivor, with_needs=DataCategory.NEEDS in allowed)
+    cases = queries.cases_of(
+        actor, survivor, need_categories=frozenset(c for c in DOMAIN_CATEGORIES if c in allowed)
+    )
     for case in cases:
         case.open_tasks = visible_tasks(case)  # type: ignore[attr-defined]
     for case in cases:
