@@ -72,8 +72,10 @@ INSTALLED_APPS = [
     "continuum.demo",
     "continuum.retention",
     "continuum.exports",
+    "continuum.drafts",
     "continuum.needs",
     "continuum.plans",
+    "continuum.outcomes",
     "continuum.screening",
 ]
 

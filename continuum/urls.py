@@ -11,6 +11,10 @@ urlpatterns = [
     path("access/", include("continuum.access.urls")),
     path("exports/", include("continuum.exports.urls")),
     path("screening/", include("continuum.screening.urls")),
+    path("drafts/", include("continuum.drafts.urls")),
+    path("needs/", include("continuum.needs.urls")),
+    path("plans/", include("continuum.plans.urls")),
+    path("measures/", include("continuum.outcomes.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from continuum.api.tokens import create_token
 from tests.api.test_openapi import served_operations
+from tests.api.world_api import current_plan_version, plan_path_ids
 from tests.exports.helpers import PURPOSE, export_id_for
 from tests.personas import PERSONAS, World, release_to_partner
 
@@ -150,6 +151,27 @@ def _community_questionnaire(world: World) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _plan_change(world: World, **fields: Any) -> dict[str, Any]:
+    return {"version": current_plan_version(world), "survivor_part": "with_survivor", **fields}
+
+
+def _compare_query(world: World) -> str:
+    """A plan with two versions to compare (Casey adds its first goal)."""
+    from tests.needs.helpers import goal
+
+    goal(world)
+    return "from=1&to=2"
+
+
+def _session_body(world: World) -> dict[str, Any]:
+    return {
+        "held_at": (timezone.now() - timedelta(minutes=5)).isoformat(),
+        "place": "office",
+        "participants": ["survivor"],
+        "safety_check": "safe_now",
+    }
+
+
 CREATORS = dict.fromkeys(("casey", "sam", "cole", "quinn", "jordan"), 201)
 LEAD = {"casey": 200, "sam": 200, "drew": 403}
 ON_CASE = {"casey": 200, "sam": 200, "drew": 200}
@@ -160,6 +182,11 @@ SCREENERS = dict.fromkeys(("casey", "sam", "cole", "quinn", "jordan"), 200)
 # who is screening, writes it; Sam sees it, so Sam is refused (403), not told it is absent.
 SCREENING_READ = {"casey": 200, "sam": 200}
 SCREENING_WRITE = {"casey": 200, "sam": 403}
+# Needs and the care plan: Drew's agency has no release in this world, so he is on the case
+# but reads none of its needs or plan (404 for those reads and for changing one of their items)
+# and may not add to them (403). Only the lead agency's team writes the plan and sessions.
+LEAD_READS = {"casey": 200, "sam": 200}
+LEAD_ADDS = {"casey": 201, "sam": 201, "drew": 403}
 
 EXPECTED: dict[tuple[str, str], Expect] = {
     ("get", "/api/v1/me"): Expect({}, 200),
@@ -264,6 +291,79 @@ EXPECTED: dict[tuple[str, str], Expect] = {
         SCREENING_WRITE, 404, _answered_version
     ),
     ("get", "/api/v1/screening/report"): Expect({"sam": 200}, 403),
+    # Aggregate measures, never a name: a supervisor (their agency's cases), an analyst (the
+    # community's); nobody else.
+    ("get", "/api/v1/measures/needs"): Expect({"sam": 200, "avery": 200}, 403),
+    # The community's need domains: any token reads them; network admins change them.
+    ("get", "/api/v1/needs/domains"): Expect({}, 200),
+    ("post", "/api/v1/needs/domains"): Expect(
+        {}, 403, lambda w: {"name": "Documents and ID", "category": "needs"}
+    ),
+    ("patch", "/api/v1/needs/domains/{code}"): Expect({}, 403, lambda w: {"active": False}),
+    ("get", "/api/v1/cases/{case_id}/assessment"): Expect(ON_CASE, 404),
+    ("put", "/api/v1/cases/{case_id}/assessment/domains/{code}"): Expect(
+        LEAD, 404, lambda w: {"version": None, "status": "no_need", "method": "record_review"}
+    ),
+    ("get", "/api/v1/cases/{case_id}/assessment/domains/{code}/history"): Expect(LEAD_READS, 404),
+    ("post", "/api/v1/cases/{case_id}/assessment/sessions"): Expect(LEAD_ADDS, 404, _session_body),
+    ("get", "/api/v1/cases/{case_id}/assessment/sessions/{session_id}"): Expect(LEAD_READS, 404),
+    ("patch", "/api/v1/cases/{case_id}/assessment/sessions/{session_id}"): Expect(
+        LEAD_READS, 404, lambda w: {"version": 1, "summary": "Covered housing first."}
+    ),
+    ("get", "/api/v1/cases/{case_id}/plan"): Expect(ON_CASE, 404),
+    ("post", "/api/v1/cases/{case_id}/plan/goals"): Expect(
+        LEAD_ADDS, 404, lambda w: _plan_change(w, words="Learn to drive")
+    ),
+    ("patch", "/api/v1/cases/{case_id}/plan/goals/{goal_id}"): Expect(
+        LEAD_READS, 404, lambda w: _plan_change(w, status="achieved")
+    ),
+    ("post", "/api/v1/cases/{case_id}/plan/tasks"): Expect(
+        LEAD_ADDS,
+        404,
+        lambda w: _plan_change(w, title="Get a bus pass", owner_agency_id=w.agencies["lead"].pk),
+    ),
+    ("patch", "/api/v1/cases/{case_id}/plan/tasks/{task_id}"): Expect(
+        LEAD_READS, 404, lambda w: _plan_change(w, status="in_progress")
+    ),
+    ("post", "/api/v1/cases/{case_id}/plan/tasks/{task_id}/status"): Expect(
+        LEAD_READS, 404, lambda w: {"status": "in_progress"}
+    ),
+    ("post", "/api/v1/cases/{case_id}/plan/services"): Expect(
+        LEAD_ADDS, 404, lambda w: _plan_change(w, description="Weekly tutoring")
+    ),
+    ("patch", "/api/v1/cases/{case_id}/plan/services/{service_id}"): Expect(
+        LEAD_READS, 404, lambda w: _plan_change(w, status="referred")
+    ),
+    ("post", "/api/v1/cases/{case_id}/plan/reviews"): Expect(
+        LEAD_ADDS,
+        404,
+        lambda w: {
+            "version": current_plan_version(w),
+            "reviewed_on": str(timezone.localdate()),
+            "agreement": "agreed",
+        },
+    ),
+    ("put", "/api/v1/cases/{case_id}/plan/settings"): Expect(
+        LEAD, 404, lambda w: {"version": current_plan_version(w), "review_every_days": 45}
+    ),
+    ("get", "/api/v1/cases/{case_id}/plan/versions"): Expect(LEAD_READS, 404),
+    ("get", "/api/v1/cases/{case_id}/plan/versions/{number}"): Expect(LEAD_READS, 404),
+    ("get", "/api/v1/cases/{case_id}/plan/compare"): Expect(LEAD_READS, 404, query=_compare_query),
+    # Appointments: anyone working on the case, in the kinds of data they may see.
+    ("get", "/api/v1/cases/{case_id}/appointments"): Expect(ON_CASE, 404),
+    ("post", "/api/v1/cases/{case_id}/appointments"): Expect(
+        LEAD_ADDS,
+        404,
+        lambda w: {
+            "kind": "appointment",
+            "starts_at": (timezone.now() + timedelta(days=2)).isoformat(),
+            "what": "Dentist check-up",
+        },
+    ),
+    ("patch", "/api/v1/cases/{case_id}/appointments/{appointment_id}"): Expect(
+        LEAD_READS, 404, lambda w: {"version": 1, "status": "kept"}
+    ),
+    ("get", "/api/v1/dashboard/plan-tasks"): Expect({}, 200),
 }
 
 
@@ -292,6 +392,7 @@ def test_persona_token_is_allowed_or_refused(
         export_id=export_id_for(world, template) if "{export_id}" in template else "",
         screening_id=_screening_id(world) if "{screening_id}" in template else "",
         instrument_id=_instrument_id(world) if "{instrument_id}" in template else "",
+        **plan_path_ids(world, template),
     )
     if expect.query is not None:
         path = f"{path}?{expect.query(world)}"

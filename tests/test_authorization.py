@@ -130,6 +130,50 @@ def _assessment_task(world: World) -> dict[str, Any]:
     return {"case_id": world.case.pk, "task_id": task.pk}
 
 
+def _session(world: World) -> dict[str, Any]:
+    from tests.needs.helpers import session
+
+    return {"case_id": world.case.pk, "session_id": session(world).pk}
+
+
+def _domain(world: World) -> dict[str, Any]:
+    return {"case_id": world.case.pk, "code": "shelter"}
+
+
+def _goal(world: World) -> dict[str, Any]:
+    from tests.needs.helpers import goal
+
+    return {"case_id": world.case.pk, "goal_id": goal(world).pk}
+
+
+def _goal_case(world: World) -> dict[str, Any]:
+    _goal(world)
+    return _case(world)
+
+
+def _first_version(world: World) -> dict[str, Any]:
+    _goal(world)
+    return {"case_id": world.case.pk, "number": 1}
+
+
+def _task(world: World) -> dict[str, Any]:
+    from tests.needs.helpers import task
+
+    return {"case_id": world.case.pk, "task_id": task(world).pk}
+
+
+def _service(world: World) -> dict[str, Any]:
+    from tests.needs.helpers import service
+
+    return {"case_id": world.case.pk, "service_id": service(world).pk}
+
+
+def _appointment(world: World) -> dict[str, Any]:
+    from tests.needs.helpers import appointment
+
+    return {"case_id": world.case.pk, "appointment_id": appointment(world).pk}
+
+
 SCREEN_ROLES_READ = {"casey": 200, "sam": 200, "cole": 200, "quinn": 200, "jordan": 200}
 
 
@@ -241,6 +285,39 @@ EXPECTED: dict[str, Expect] = {
     "screening:export_instrument": Expect("get", SCREEN_ROLES_READ, 403, _bundled_instrument),
     "screening:safety_lines": Expect("get", {}, 200),
     "screening:training": Expect("get", {"sam": 200}, 403),
+    # Aggregate measures, never a name: supervisors, analysts and network admins.
+    "outcomes:index": Expect("get", {"sam": 200, "avery": 200}, 403),
+    "outcomes:needs": Expect("get", {"sam": 200, "avery": 200}, 403),
+    # Drafts: anyone acting for an agency keeps and discards only their own, and only under a
+    # key a page signed for them (none here: 400). Signed out, the save says 401, not a redirect.
+    "drafts:save": Expect("post", {}, 400, anonymous=401),
+    "drafts:discard": Expect("post", {}, 400),
+    # Needs and plans: everyone on the case opens the assessment, the plan and the calendar
+    # (a partner with no release is told they are not shared); the lead agency's team writes
+    # the assessment sessions and the plan; a record of a kind the reader may not see does
+    # not exist for them. The domains are the network admin's (no persona here: see
+    # tests/needs/test_domain_pages.py).
+    "needs:assessment": Expect("get", ON_CASE, 404, _case),
+    "needs:start_session": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
+    "needs:session": Expect("get", LEAD_TEAM, 404, _session),
+    "needs:domain": Expect("get", LEAD_TEAM, 404, _domain),
+    "needs:domains": Expect("get", {}, 403),
+    "needs:edit_domain": Expect("get", {}, 403, lambda world: {"code": "shelter"}),
+    "plans:plan": Expect("get", ON_CASE, 404, _case),
+    "plans:add_goal": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
+    "plans:edit_goal": Expect("get", LEAD_TEAM, 404, _goal),
+    "plans:add_task": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
+    "plans:edit_task": Expect("get", LEAD_TEAM, 404, _task),
+    "plans:move_task": Expect("post", {"casey": 302, "sam": 302}, 404, _task),
+    "plans:add_service": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
+    "plans:edit_service": Expect("get", LEAD_TEAM, 404, _service),
+    "plans:review": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
+    "plans:settings": Expect("post", {"casey": 302, "sam": 302, "drew": 403}, 404, _case),
+    "plans:versions": Expect("get", LEAD_TEAM, 404, _goal_case),
+    "plans:version": Expect("get", LEAD_TEAM, 404, _first_version),
+    "plans:print": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
+    "plans:appointments": Expect("get", ON_CASE, 404, _case),
+    "plans:edit_appointment": Expect("get", LEAD_TEAM, 404, _appointment),
 }
 
 

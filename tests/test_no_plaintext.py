@@ -1,5 +1,6 @@
 """The raw database holds no survivor's name, date of birth, phone number, contact note,
-case note, screening answer or need in their words.
+case note, screening answer, need in their words, nor what they want the people helping them
+to know or what matters most to them.
 
 Two looks, as someone who stole the database would take them: the bytes of a SQLite file
 (and its write-ahead log) after `continuum demo`, and on PostgreSQL every text value of every
@@ -48,6 +49,8 @@ def _secrets(today: date) -> set[str]:
             d.safe_phone,
             d.safe_times,
             d.code_word,
+            d.preferences,
+            d.priorities,
             *(name for name, _ in d.aliases),
         }
         if d.date_of_birth:
@@ -95,6 +98,7 @@ def test_a_sqlite_file_holds_no_plaintext(tmp_path: Path) -> None:
 def test_no_table_holds_plaintext_on_this_database() -> None:
     """Every text column of every table, read with raw SQL (on PostgreSQL in CI)."""
     call_command("demo", "-v0")
+    _keep_a_draft()
     values: list[str] = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
@@ -103,6 +107,26 @@ def test_no_table_holds_plaintext_on_this_database() -> None:
             values.extend(str(v) for row in cursor.fetchall() for v in row if v is not None)
     dump = "\n".join(values)
     assert "Delgado" in dump  # the dump reads the data (a staff name is not sealed)
-    secrets = _secrets(timezone.localdate())
+    secrets = _secrets(timezone.localdate()) | {DRAFT_TEXT}
     leaks = sorted(s for s in secrets if s in dump)
     assert leaks == []
+
+
+# Unsaved typing kept over an idle sign-out (continuum.drafts): sealed like the note it becomes.
+DRAFT_TEXT = "Told me the address of the house on Cypress Lane where they kept her"
+
+
+def _keep_a_draft() -> None:
+    from continuum.access.actor import Actor
+    from continuum.accounts.models import Membership, Role
+    from continuum.drafts.actions import keep_draft
+    from continuum.survivors.models import Survivor
+
+    membership = Membership.objects.filter(role=Role.CASE_MANAGER).select_related("user")[0]
+    survivor = Survivor.objects.order_by("pk")[0]
+    keep_draft(
+        actor=Actor(user=membership.user, membership=membership),
+        key=f"cases.note:{survivor.pk}",
+        survivor_id=survivor.pk,
+        data={"category": ["notes"], "body": [DRAFT_TEXT]},
+    )

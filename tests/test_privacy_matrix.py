@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from continuum.access.categories import ROLE_CATEGORIES, DataCategory
@@ -45,16 +45,38 @@ MARKERS: dict[str, tuple[str, ...]] = {
     C.IDENTITY: ("Marisol", "Pérez"),
     C.CONTACT: ("(352) 555-0199", "lighthouse"),
     C.NOTES: ("drop-in centre on Saturday",),
-    C.CARE_PLAN: ("housing navigator on Tuesday",),
-    C.HEALTH: ("inhaler refilled at the clinic",),
-    C.MENTAL_HEALTH: ("sleeping better since the new routine",),
+    # A need in the survivor's words, and what the assessment session covered.
+    C.NEEDS: ("a room of my own with a lock", "we started with where she sleeps"),
+    # A goal in the survivor's words, and an appointment of the care plan.
+    C.CARE_PLAN: (
+        "housing navigator on Tuesday",
+        "finish tenth grade and get my permit",
+        "bus pass pickup at the youth center",
+    ),
+    C.HEALTH: ("inhaler refilled at the clinic", "dentist cleaning at the clinic"),
+    # A mental-health domain in her words, a mental-health goal and its task.
+    C.MENTAL_HEALTH: (
+        "sleeping better since the new routine",
+        "someone to talk to about the nightmares",
+        "a counsellor who gets it",
+        "book the trauma counsellor",
+    ),
     C.SUBSTANCE_USE: ("four outpatient sessions this month",),
-    C.LEGAL: ("advocate will attend the deposition",),
+    C.LEGAL: ("advocate will attend the deposition", "hearing with the juvenile judge"),
     C.EDUCATION: ("credit recovery plan with the counselor",),
     C.PLACEMENT: ("settled at the foster home near her brother",),
     # The result of Casey's screening of her (the bundled instrument's key item).
     C.SCREENING: ("Clear concern",),
 }
+# In her own words, on her record (Survivor.preferences, .priorities): how to work with her
+# goes with her name; what matters most to her now, with the care plan. Pages that show the
+# person must show each to whoever may see its category, not only her name.
+THEIR_WORDS: dict[str, tuple[str, str]] = {
+    "preferences": (C.IDENTITY, "sit facing the window during visits"),
+    "priorities": (C.CARE_PLAN, "back on the swim team by spring"),
+}
+for _category, _words in THEIR_WORDS.values():
+    MARKERS[_category] += (_words,)
 
 # username: (agency, role, named on the care team as)
 VIEWERS: dict[str, tuple[str, Role, CareTeamRole | None]] = {
@@ -93,6 +115,8 @@ RELEASED_BY_STATE: dict[str, frozenset[str]] = {
     "expired": frozenset(),
     "revoked": frozenset(),
     "wrong_category": frozenset({C.EDUCATION, C.PLACEMENT}),
+    # Who she is (with how to work with her), not her care plan (what matters most to her).
+    "identity_only": frozenset({C.IDENTITY}),
 }
 
 
@@ -103,11 +127,13 @@ class Route:
     path: Callable[[World], str]
     shows: frozenset[str] = frozenset()  # categories it must display to whoever may see them
     # "read": everyone on the case gets 200; "lead": other agencies get 403, the lead's
-    # roles 200 or 403; "list": not about one record (200 or 403, never 404); "screening":
-    # 200 exactly for those who may see the screening category, 404 for everyone else.
+    # roles 200 or 403; "list": not about one record (200 or 403, never 404); a category
+    # ("screening", "needs", "care_plan"...): 200 exactly for those who may see that category,
+    # 404 for everyone else.
     kind: str = "read"
     data: dict[str, Any] | None = None
     api: bool = False
+    their_words: bool = False  # must show each of THEIR_WORDS the viewer may see
 
 
 def _sid(w: World) -> str:
@@ -126,8 +152,30 @@ def _screening(w: World) -> str:
     return str(w.extra.get("screening_id", ""))  # set by _record; the guard needs no id
 
 
+def _domain(w: World, code: str) -> str:
+    return str(w.extra.get("domain_code", code))  # the guard's template: {code}
+
+
+def _session(w: World) -> str:
+    return str(w.extra.get("session_id", ""))  # set by _record
+
+
+def _plan_version(w: World) -> str:
+    return str(w.extra.get("plan_version", ""))  # set by _record
+
+
+def _case_api(rest: str) -> Callable[[World], str]:
+    return lambda w: f"/api/v1/cases/{_cid(w)}{rest}"
+
+
 ROUTES = [
-    Route("survivor page", "get", lambda w: f"/survivors/{_sid(w)}/", PERSON | {C.SCREENING}),
+    Route(
+        "survivor page",
+        "get",
+        lambda w: f"/survivors/{_sid(w)}/",
+        PERSON | {C.SCREENING},
+        their_words=True,
+    ),
     Route(
         "screening result",
         "get",
@@ -150,7 +198,14 @@ ROUTES = [
     Route("case status", "get", lambda w: f"/cases/{_cid(w)}/status/", kind="lead"),
     Route("my work", "get", lambda w: "/cases/", kind="list"),
     Route("search", "post", lambda w: "/survivors/", kind="list", data={"q": "Marisol Pérez"}),
-    Route("api survivor", "get", lambda w: f"/api/v1/survivors/{_sid(w)}", PERSON, api=True),
+    Route(
+        "api survivor",
+        "get",
+        lambda w: f"/api/v1/survivors/{_sid(w)}",
+        PERSON,
+        api=True,
+        their_words=True,
+    ),
     Route("api survivor cases", "get", lambda w: f"/api/v1/survivors/{_sid(w)}/cases", api=True),
     Route(
         "api releases",
@@ -176,6 +231,133 @@ ROUTES = [
         lambda w: f"/api/v1/screening/screenings/{_screening(w)}/questionnaire-response",
         kind="screening",
         api=True,
+    ),
+    # The needs assessment: each domain shown by its category (needs.api).
+    Route(
+        "api assessment",
+        "get",
+        _case_api("/assessment"),
+        frozenset({C.NEEDS, C.MENTAL_HEALTH}),
+        api=True,
+    ),
+    Route(
+        "api need history",
+        "get",
+        lambda w: f"/api/v1/cases/{_cid(w)}/assessment/domains/{_domain(w, 'shelter')}/history",
+        frozenset({C.NEEDS}),
+        kind=C.NEEDS,
+        api=True,
+    ),
+    Route(
+        "api mental-health need history",
+        "get",
+        lambda w: (
+            f"/api/v1/cases/{_cid(w)}/assessment/domains/{_domain(w, 'mental_health')}/history"
+        ),
+        frozenset({C.MENTAL_HEALTH}),
+        kind=C.MENTAL_HEALTH,
+        api=True,
+    ),
+    Route(
+        "api assessment session",
+        "get",
+        lambda w: f"/api/v1/cases/{_cid(w)}/assessment/sessions/{_session(w)}",
+        frozenset({C.NEEDS}),
+        kind=C.NEEDS,
+        api=True,
+    ),
+    # The care plan and appointments (plans.api): each item shown by its category.
+    Route(
+        "api plan", "get", _case_api("/plan"), frozenset({C.CARE_PLAN, C.MENTAL_HEALTH}), api=True
+    ),
+    Route("api plan versions", "get", _case_api("/plan/versions"), kind=C.CARE_PLAN, api=True),
+    Route(
+        "api plan version",
+        "get",
+        lambda w: f"/api/v1/cases/{_cid(w)}/plan/versions/{_plan_version(w)}",
+        frozenset({C.CARE_PLAN, C.MENTAL_HEALTH}),
+        kind=C.CARE_PLAN,
+        api=True,
+    ),
+    Route(
+        "api plan compare",
+        "get",
+        lambda w: f"/api/v1/cases/{_cid(w)}/plan/compare?from=1&to={_plan_version(w)}",
+        frozenset({C.CARE_PLAN, C.MENTAL_HEALTH}),
+        kind=C.CARE_PLAN,
+        api=True,
+    ),
+    Route(
+        "api appointments",
+        "get",
+        _case_api("/appointments"),
+        frozenset({C.CARE_PLAN, C.LEGAL, C.HEALTH}),
+        api=True,
+    ),
+    Route("api plan tasks", "get", lambda w: "/api/v1/dashboard/plan-tasks", kind="list", api=True),
+    # The pages of the needs assessment and the care plan, by the same rules.
+    Route("needs assessment page", "get", lambda w: f"/needs/cases/{_cid(w)}/"),
+    Route(
+        "needs area page",
+        "get",
+        lambda w: f"/needs/cases/{_cid(w)}/domains/shelter/",
+        frozenset({C.NEEDS}),
+        kind=C.NEEDS,
+    ),
+    Route(
+        "mental-health area page",
+        "get",
+        lambda w: f"/needs/cases/{_cid(w)}/domains/mental_health/",
+        frozenset({C.MENTAL_HEALTH}),
+        kind=C.MENTAL_HEALTH,
+    ),
+    Route(
+        "assessment session page",
+        "get",
+        lambda w: f"/needs/cases/{_cid(w)}/sessions/{_session(w)}/",
+        frozenset({C.NEEDS}),
+        kind=C.NEEDS,
+    ),
+    Route("start a session", "get", lambda w: f"/needs/cases/{_cid(w)}/sessions/new/", kind="lead"),
+    Route(
+        "care plan page",
+        "get",
+        lambda w: f"/plans/cases/{_cid(w)}/",
+        frozenset({C.CARE_PLAN, C.MENTAL_HEALTH}),
+    ),
+    Route("add a goal", "get", lambda w: f"/plans/cases/{_cid(w)}/goals/new/", kind="lead"),
+    Route("add a task", "get", lambda w: f"/plans/cases/{_cid(w)}/tasks/new/", kind="lead"),
+    Route("plan a service", "get", lambda w: f"/plans/cases/{_cid(w)}/services/new/", kind="lead"),
+    Route("review the plan", "get", lambda w: f"/plans/cases/{_cid(w)}/review/", kind="lead"),
+    Route(
+        "their printed plan",
+        "get",
+        lambda w: f"/plans/cases/{_cid(w)}/print/",
+        frozenset({C.CARE_PLAN, C.MENTAL_HEALTH}),
+        kind="lead",
+    ),
+    Route(
+        "plan versions page", "get", lambda w: f"/plans/cases/{_cid(w)}/versions/", kind=C.CARE_PLAN
+    ),
+    Route(
+        "plan versions compared",
+        "get",
+        lambda w: f"/plans/cases/{_cid(w)}/versions/?from=1&to={_plan_version(w)}",
+        frozenset({C.CARE_PLAN, C.MENTAL_HEALTH}),
+        kind=C.CARE_PLAN,
+    ),
+    Route(
+        "plan version page",
+        "get",
+        lambda w: f"/plans/cases/{_cid(w)}/versions/{_plan_version(w)}/",
+        frozenset({C.CARE_PLAN, C.MENTAL_HEALTH}),
+        kind=C.CARE_PLAN,
+    ),
+    Route(
+        "appointments page",
+        "get",
+        lambda w: f"/plans/cases/{_cid(w)}/appointments/",
+        frozenset({C.CARE_PLAN, C.LEGAL, C.HEALTH}),
     ),
     Route("api my cases", "get", lambda w: "/api/v1/cases", kind="list", api=True),
     Route("api dashboard", "get", lambda w: "/api/v1/dashboard", kind="list", api=True),
@@ -210,6 +392,8 @@ def _record(world: World) -> None:
             safe_phone="(352) 555-0199",
             code_word="lighthouse",
             safe_to_call=True,
+            preferences=f"Please {THEIR_WORDS['preferences'][1]}.",
+            priorities=f"Getting {THEIR_WORDS['priorities'][1]}.",
         ),
     )
     for category in NOTE_CATEGORIES:
@@ -220,6 +404,44 @@ def _record(world: World) -> None:
             body=f"Synthetic note: {MARKERS[category][0]}.",
         )
     _screen(world)
+    _assess_and_plan(world)
+
+
+def _assess_and_plan(world: World) -> None:
+    """Casey assesses her needs with her (a needs-category domain, a mental-health one) and
+    writes the plan with her: a goal of each kind, with a task, and three appointments."""
+    from continuum.needs.actions import save_session_summary
+    from continuum.plans.actions import AppointmentIn, record_appointment
+    from tests.needs.helpers import appointment, assess, goal, plan_version, session, task
+
+    held = session(world)
+    assess(world, "shelter", held=held, words=f"I want {MARKERS[C.NEEDS][0]}.")
+    assess(world, "mental_health", held=held, words=f"{MARKERS[C.MENTAL_HEALTH][1]}.")
+    save_session_summary(
+        actor=world.actor("casey"),
+        session=held,
+        summary=f"Safety first; {MARKERS[C.NEEDS][1]}.",
+        expected_version=held.version,
+        finish=False,
+    )
+    world.extra["session_id"] = held.pk
+    school = goal(world, MARKERS[C.CARE_PLAN][1])
+    task(world, "Sign up for driver's ed", for_goal=school)
+    therapy = goal(world, MARKERS[C.MENTAL_HEALTH][2], category=C.MENTAL_HEALTH)
+    task(world, MARKERS[C.MENTAL_HEALTH][3], for_goal=therapy)
+    world.extra["plan_version"] = plan_version(world.case)
+    appointment(world, MARKERS[C.CARE_PLAN][2])
+    appointment(world, MARKERS[C.LEGAL][1], kind="court_date")
+    record_appointment(
+        actor=world.actor("casey"),
+        case=world.case,
+        details=AppointmentIn(
+            kind="appointment",
+            starts_at=timezone.now() + timedelta(days=5),
+            what=MARKERS[C.HEALTH][1],
+            category=C.HEALTH,
+        ),
+    )
 
 
 def _screen(world: World) -> None:
@@ -247,8 +469,8 @@ def _set_release_state(world: World, state: str) -> None:
     today = timezone.localdate()
     if state == "in_force":
         _release(world, RELEASED)
-    elif state == "wrong_category":
-        _release(world, RELEASED_BY_STATE["wrong_category"])
+    elif state in ("wrong_category", "identity_only"):
+        _release(world, RELEASED_BY_STATE[state])
     elif state == "expired":
         release = _release(world, RELEASED)
         Release.objects.filter(pk=release.pk).update(
@@ -290,8 +512,8 @@ def _fetch(world: World, username: str, route: Route, token: str) -> tuple[int, 
 
 def _check_status(username: str, route: Route, status: int, allowed: frozenset[str]) -> None:
     relation = RELATION.get(username, "none")
-    if route.kind == "screening":
-        expected = 200 if C.SCREENING in allowed else 404
+    if route.kind in {str(c) for c in DataCategory}:
+        expected = 200 if route.kind in allowed else 404
         assert status == expected, f"{route.label}: {status}"
     elif route.kind == "list":
         assert status in (200, 403), f"{route.label}: {status}"
@@ -324,6 +546,9 @@ def test_every_route_shows_exactly_what_may_be_seen(
                 assert not found, f"{route.label} leaks {category}: {found}"
             elif category in route.shows and status == 200:
                 assert found, f"{route.label} should show {category}"
+        for name, (category, words) in THEIR_WORDS.items():
+            if route.their_words and status == 200 and category in allowed:
+                assert words in body, f"{route.label} should show {name}"
 
 
 def test_the_matrix_sees_something_at_every_level() -> None:
@@ -335,6 +560,7 @@ def test_the_matrix_sees_something_at_every_level() -> None:
     assert C.SCREENING not in seen["mina", "in_force"]  # a mentor never sees screening
     assert seen["mina", "in_force"] == {C.IDENTITY, C.CONTACT, C.CARE_PLAN, C.LEGAL}
     assert seen["drew", "wrong_category"] == frozenset()
+    assert seen["mina", "identity_only"] == {C.IDENTITY}  # her preferences, not priorities
     assert seen["pat", "revoked"] == frozenset()
     assert seen["quinn", "in_force"] == frozenset()
 
@@ -354,6 +580,17 @@ NOT_IN_MATRIX = {
     "cases:complete_task",
     # An HTMX fragment listing staff of an agency (no survivor data); lead only.
     "cases:people",
+    # Forms of one goal, task, service or appointment: shown only to those who may see that
+    # item's category (else 404) and, for plan items, only to the lead agency's plan writers
+    # (else 403) — tests/test_authorization.py and tests/plans/test_plan_pages.py. What they
+    # show of the item is what the plan and appointments pages above show. Moving a task
+    # along is a write.
+    "plans:edit_goal",
+    "plans:edit_task",
+    "plans:edit_service",
+    "plans:edit_appointment",
+    "plans:move_task",
+    "plans:settings",
     # The signed release form (a file, not category fields): only the agency that recorded
     # the release uploads or downloads it; tests/survivors/test_signed_forms.py.
     "survivors:signed_form",
@@ -379,13 +616,18 @@ def _web_names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str]]
 
 
 def test_every_page_about_a_survivor_or_case_is_in_the_matrix(world: World) -> None:
-    world_paths = {route.path(world) for route in ROUTES if not route.api}
+    _people(world)
+    _record(world)
+    world_paths = {route.path(world).split("?")[0] for route in ROUTES if not route.api}
+    # The page each route opens (a route with more ids than a survivor and a case, such as a
+    # session's page, counts as its page too).
+    in_matrix = {resolve(path).view_name for path in world_paths}
     sid, cid = _sid(world), _cid(world)
     missing = []
     for name, pattern in _web_names(get_resolver()):
         if "survivor_id" not in pattern and "case_id" not in pattern:
             continue
-        if name in NOT_IN_MATRIX or name.startswith("api"):
+        if name in NOT_IN_MATRIX or name.startswith("api") or name in in_matrix:
             continue
         kwargs = {}
         if "survivor_id" in pattern:
@@ -430,6 +672,11 @@ def _template(path: Callable[[World], str]) -> str:
         class case:
             pk = "{case_id}"
 
-        extra = {"screening_id": "{screening_id}"}
+        extra = {
+            "screening_id": "{screening_id}",
+            "session_id": "{session_id}",
+            "plan_version": "{number}",
+            "domain_code": "{code}",
+        }
 
-    return path(_Fake())  # type: ignore[arg-type]
+    return path(_Fake()).split("?")[0]  # type: ignore[arg-type]

@@ -77,12 +77,17 @@ SURVIVOR_FIELDS: dict[str, DataCategory] = {
     "primary_language": _C.IDENTITY,
     "other_language": _C.IDENTITY,
     "interpreter_needed": _C.IDENTITY,
+    # How to work with them is for everyone who works with them, as widely as their name.
+    "preferences": _C.IDENTITY,
     "safe_phone": _C.CONTACT,
     "safe_to_call": _C.CONTACT,
     "safe_to_text": _C.CONTACT,
     "safe_to_leave_message": _C.CONTACT,
     "safe_times": _C.CONTACT,
     "code_word": _C.CONTACT,
+    # What matters most to them now is where their plan starts: seen with the care plan (by
+    # a survivor-mentor, say), not by a screener.
+    "priorities": _C.CARE_PLAN,
 }
 
 

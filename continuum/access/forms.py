@@ -26,4 +26,8 @@ class EmergencyReviewForm(forms.Form):
         required=False,
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What you checked and what you found, for example: “Spoke with them: the "
+            "placement call was an emergency.” Not the survivor's story."
+        ),
     )

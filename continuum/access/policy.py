@@ -33,7 +33,7 @@ The rules (README, "Who sees what"):
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models import Case as DbCase
@@ -328,16 +328,40 @@ def require_plan_task_update(
     is — the owning agency's people on the case; the lead agency's plan writers may too."""
     require(actor, Permission.UPDATE_PLAN_TASK)
     _refuse_emergency_and_closed(case, _("This case is closed. Reopen it to change its plan."))
-    if _leads(actor, case) and actor.role in CASE_OPENER_ROLES and works_on(actor, case):
-        return
+    refusal = _task_refusal(actor, case, owner_agency_id, owner_user_id, works_on(actor, case))
+    if refusal:
+        raise Forbidden(refusal)
+
+
+def movable_tasks(actor: Actor, case: Case, tasks: list[Any]) -> set[Any]:
+    """The ids of the tasks (PlanTask rows of this case) the actor may move along: the rule
+    of require_plan_task_update, asking who works on the case once for them all."""
+    if not can(actor, Permission.UPDATE_PLAN_TASK) or not tasks:
+        return set()
+    if getattr(case, "emergency_only", False) or case.status == "closed":
+        return set()
+    works = works_on(actor, case)
+    return {
+        t.pk
+        for t in tasks
+        if not _task_refusal(actor, case, t.owner_agency_id, t.owner_user_id, works)
+    }
+
+
+def _task_refusal(
+    actor: Actor, case: Case, owner_agency_id: int, owner_user_id: int | None, works: bool
+) -> str:
+    if _leads(actor, case) and actor.role in CASE_OPENER_ROLES and works:
+        return ""
     if owner_user_id is not None:
         if owner_user_id == actor.user.pk and actor.agency_id == owner_agency_id:
-            return
+            return ""
         if actor.agency_id == owner_agency_id and actor.role in AGENCY_WIDE_ROLES:
-            return
-        raise Forbidden(_("This task belongs to someone else."))
-    if actor.agency_id != owner_agency_id or not works_on(actor, case):
-        raise Forbidden(_("Only the agency this task belongs to can change it."))
+            return ""
+        return str(_("This task belongs to someone else."))
+    if actor.agency_id != owner_agency_id or not works:
+        return str(_("Only the agency this task belongs to can change it."))
+    return ""
 
 
 def require_appointment_write(actor: Actor, case: Case) -> None:

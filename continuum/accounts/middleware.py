@@ -25,6 +25,11 @@ from continuum.audit.models import AuditAction
 
 # Requests that must not count as the person being active.
 _PASSIVE_PATHS = ("/static/",)
+# Requests the page makes on its own, checked against the idle limit but not counted as
+# activity: an open form's autosave (drafts.js) would otherwise keep an unattended session
+# alive for ever and defeat the automatic logoff. Past the limit they get a 401, not a
+# redirect: nothing is navigating.
+CHECK_ONLY_PATHS = ("/drafts/save/",)
 
 
 class IdleLogoutMiddleware:
@@ -32,7 +37,9 @@ class IdleLogoutMiddleware:
     or that began more than SESSION_COOKIE_AGE ago (a working day), however active.
 
     The page's idle-timeout.js warns two minutes before; "Stay signed in" posts to the
-    keep-alive URL, which is an ordinary request and so resets the clock here.
+    keep-alive URL, which is an ordinary request and so resets the clock here. Saving a
+    draft (CHECK_ONLY_PATHS) is refused past the limit like anything else, but does not
+    reset it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -53,7 +60,9 @@ class IdleLogoutMiddleware:
                 user = request.user
                 logout(request)
                 record(None, AuditAction.TIMED_OUT, user=user if isinstance(user, User) else None)
-                if request.headers.get("HX-Request"):
+                if request.path.startswith(CHECK_ONLY_PATHS):
+                    response = HttpResponse(status=401)
+                elif request.headers.get("HX-Request"):
                     response = HttpResponse(status=401)
                     response["HX-Redirect"] = "/accounts/timed-out/"
                 else:
@@ -62,7 +71,8 @@ class IdleLogoutMiddleware:
                 add_never_cache_headers(response)
                 patch_cache_control(response, no_store=True, private=True)
                 return response
-            request.session[LAST_ACTIVITY] = now
+            if not request.path.startswith(CHECK_ONLY_PATHS):
+                request.session[LAST_ACTIVITY] = now
         return self.get_response(request)
 
 

@@ -13,6 +13,9 @@ from continuum.api import cases, me, survivors
 from continuum.api.errors import install_error_handlers
 from continuum.api.tokens import TokenAuth
 from continuum.exports import api as exports
+from continuum.needs import api as needs
+from continuum.outcomes import api as outcomes
+from continuum.plans import api as plans
 from continuum.screening import api as screening
 
 api = NinjaAPI(
@@ -35,3 +38,9 @@ api.add_router("/cases", cases.router)
 api.add_router("/dashboard", cases.dashboard_router)
 api.add_router("/exports", exports.router)
 api.add_router("/screening", screening.router)
+api.add_router("/measures", outcomes.router)
+api.add_router("/needs", needs.router)
+# Parts of a case: the needs assessment, the care plan and appointments.
+api.add_router("/cases", needs.case_router)
+api.add_router("/cases", plans.router)
+api.add_router("/dashboard", plans.dashboard_router)

@@ -98,6 +98,8 @@ PastOrTodayDate = Annotated[
     AfterValidator(_not_in_future),
     AfterValidator(_not_before_1900),
 ]
+# A date that may be in the future (a task's due date), still written as YYYY-MM-DD.
+Day = Annotated[date, BeforeValidator(_date_only)]
 Version = Annotated[StrictInt, Field(ge=1, description="The version you last read.")]
 Id = Annotated[StrictInt, Field(ge=1)]
 
@@ -118,6 +120,8 @@ OtherLanguage = Annotated[str, limit(Survivor, "other_language"), Clean]
 SafePhone = Annotated[str, limit(Survivor, "safe_phone", pattern=r"^[0-9+().\- ]*$"), Clean]
 SafeTimes = Annotated[str, limit(Survivor, "safe_times"), Clean]
 CodeWord = Annotated[str, limit(Survivor, "code_word"), Clean]
+Preferences = Annotated[str, limit(Survivor, "preferences"), Clean]
+Priorities = Annotated[str, limit(Survivor, "priorities"), Clean]
 EstimatedAge = Annotated[StrictInt, Field(ge=0, le=MAX_ESTIMATED_AGE)]
 
 
@@ -144,6 +148,10 @@ class SurvivorFields(InputSchema):
     safe_to_leave_message: StrictBool | None = None
     safe_times: SafeTimes = ""
     code_word: CodeWord = ""
+    # In their words: what they want the people helping them to know (identity).
+    preferences: Preferences = ""
+    # In their words: what matters most to them now (care plan; not for a screener).
+    priorities: Priorities = ""
     aliases: Annotated[list[AliasIn], Field(max_length=MAX_ALIASES)] = []
 
     @model_validator(mode="after")
@@ -209,6 +217,8 @@ class SurvivorOut(Schema):
     safe_to_leave_message: bool | None
     safe_times: str
     code_word: str
+    preferences: str
+    priorities: str
     aliases: list[AliasOut]
     # Categories of this record your agency may not see now: their fields are empty.
     withheld: list[str]
@@ -219,6 +229,14 @@ class SurvivorOut(Schema):
     @staticmethod
     def resolve_primary_language(obj: Survivor) -> str | None:
         return obj.primary_language or None  # empty when identity is withheld
+
+    @staticmethod
+    def resolve_preferences(obj: Survivor) -> str:
+        return obj.preferences or ""  # None: not recorded, or withheld
+
+    @staticmethod
+    def resolve_priorities(obj: Survivor) -> str:
+        return obj.priorities or ""
 
     @staticmethod
     def resolve_withheld(obj: Survivor) -> list[str]:

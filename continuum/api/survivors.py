@@ -34,7 +34,7 @@ from continuum.api.tokens import request_actor
 from continuum.cases.models import Case
 from continuum.cases.queries import audit_case_list
 from continuum.survivors import actions, documents, queries
-from continuum.survivors.actions import IDENTITY_FIELDS, ReleaseTerms, SurvivorDetails
+from continuum.survivors.actions import ReleaseTerms, SurvivorDetails
 from continuum.survivors.models import SignedForm, SignedFormType, Survivor
 
 router = Router(tags=["survivors"])
@@ -63,7 +63,8 @@ def create_survivor(request: HttpRequest, payload: SurvivorCreate) -> Status[Sur
 
     The same duplicate check as the web form runs first, without blocking (programs import
     records): `possible_duplicates` lists people you can already see who may be this person;
-    `possible_match_elsewhere` says another agency may have recorded them — never who."""
+    `possible_match_elsewhere` says another agency may have recorded them — never who.
+    A detail your role may not see is refused (403): a screener does not send `priorities`."""
     actor = request_actor(request)
     details = _details(payload.model_dump())
     matches = queries.possible_matches(actor, details)
@@ -86,11 +87,13 @@ def get_survivor(request: HttpRequest, survivor_id: UUID) -> Survivor:
 )
 def update_survivor(request: HttpRequest, survivor_id: UUID, payload: SurvivorPatch) -> Survivor:
     """Change the fields sent (others stay as they are). `version` must be the version last
-    read; if someone saved since, nothing changes and the answer is 409."""
+    read; if someone saved since, nothing changes and the answer is 409. What your agency
+    may not see stays as it is (a screener's record keeps its `priorities`); sending a value
+    for it is refused (403)."""
     actor = request_actor(request)
     # The action writes its own audit entry; reading the record to change it is part of it.
     survivor = queries.survivor_for(actor, survivor_id, audit_read=False)
-    current: dict[str, Any] = {name: getattr(survivor, name) for name in IDENTITY_FIELDS}
+    current: dict[str, Any] = SurvivorDetails.values_of(survivor)
     current["aliases"] = [{"name": a.name, "kind": a.kind} for a in survivor.aliases.all()]
     changes = payload.model_dump(include=payload.model_fields_set - {"version"})
     details = _details(current | changes)

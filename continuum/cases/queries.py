@@ -220,6 +220,7 @@ class WorkItem:
     case: Case
     label: str
     due_on: date | None
+    url: str = ""  # where to do it, when not on the survivor page
 
     @property
     def overdue(self) -> bool:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from continuum.access import policy
@@ -25,9 +26,13 @@ from continuum.cases.forms import (
     OpenCaseForm,
     people_in,
 )
+from continuum.cases.models import Case
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
+from continuum.drafts.web import draft_for, forget_draft
 from continuum.exports.queries import export_work
+from continuum.needs.queries import needs_waiting
+from continuum.plans.queries import my_plan_tasks, reviews_due
 from continuum.screening.queries import screens_due
 from continuum.survivors.queries import survivor_for, survivors_to_inform, waiting_for_a_case
 
@@ -39,12 +44,15 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
     queries.mask_survivors_of(actor, cases)
     if cases:
         queries.audit_case_list(actor, len(cases))
+    plan_tasks = my_plan_tasks(actor)
     return render(
         request,
         "cases/my_work.html",
         {
             "cases": cases,
-            "items": queries.items_due(cases),
+            "items": _items_with_plans(actor, cases),
+            "plan_tasks": plan_tasks,
+            "task_moves": [("in_progress", _("Started")), ("done", _("Done"))],
             "waiting": waiting_for_a_case(actor),
             "to_inform": survivors_to_inform(actor),
             "emergency_grants": grants_to_review(actor),
@@ -58,6 +66,32 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
             "nav": "work",
         },
     )
+
+
+def _items_with_plans(actor: Actor, cases: list[Case]) -> list[queries.WorkItem]:
+    """What is due on the cases, with the care plans to go through with the survivor and the
+    needs waiting with nothing planned (for the lead agency's plan writers)."""
+    items = queries.items_due(cases)
+    for case, due in reviews_due(actor, cases):
+        items.append(
+            queries.WorkItem(
+                case,
+                _("Go through the care plan with them"),
+                due,
+                url=reverse("plans:plan", kwargs={"case_id": case.pk}),
+            )
+        )
+    by_pk = {case.pk: case for case in cases}
+    for case_id, count in needs_waiting(actor, cases).items():
+        label = ngettext(
+            "%(n)s need waiting with nothing planned",
+            "%(n)s needs waiting with nothing planned",
+            count,
+        ) % {"n": count}
+        url = reverse("needs:assessment", kwargs={"case_id": case_id})
+        items.append(queries.WorkItem(by_pk[case_id], label, None, url=url))
+    today = timezone.localdate()
+    return sorted(items, key=lambda item: (item.due_on is None, item.due_on or today))
 
 
 @require_http_methods(["GET", "POST"])
@@ -229,10 +263,15 @@ def remove_member(
     return redirect("cases:care_team", case_id=case.pk)
 
 
+def _note_draft_key(case_id: UUID) -> str:
+    return f"cases.note:{case_id}"
+
+
 @require_http_methods(["GET", "POST"])
 @actor_required
 def notes(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
-    """The case's notes this person may read, newest first, and a form to add one."""
+    """The case's notes this person may read, newest first, and a form to add one (with what
+    they typed and had not saved, if the idle sign-out interrupted them)."""
     form = None
     status = 200
     if request.method == "POST":
@@ -247,13 +286,24 @@ def notes(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
             except actions.CaseRuleBroken as problem:
                 form.add_error("body", str(problem))
             else:
+                forget_draft(actor, _note_draft_key(case.pk))
                 messages.success(request, _("Note saved."))
                 return redirect("cases:notes", case_id=case.pk)
         status = 422
     case, shown = queries.notes_of(actor, case_id)
     categories = queries.writable_note_categories(actor, case)
-    if form is None and categories:
-        form = NoteForm(categories=categories)
+    draft = None
+    if categories:
+        # Only once the person may write here: a draft is restored into a form they may use.
+        draft = draft_for(
+            request,
+            actor,
+            key=_note_draft_key(case.pk),
+            survivor_id=case.survivor_id,
+            form_class=NoteForm,
+        )
+        if form is None:
+            form = NoteForm(categories=categories, initial=draft.initial)
     return render(
         request,
         "cases/notes.html",
@@ -261,6 +311,7 @@ def notes(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
             "case": case,
             "notes": shown,
             "form": form if categories else None,
+            "draft": draft,
             "redisclosed": any(getattr(note, "redisclosed", False) for note in shown),
             "notice": REDISCLOSURE_NOTICE,
             "nav": "survivors",

@@ -76,3 +76,17 @@ class VersionField(forms.IntegerField):
 
     def __init__(self) -> None:
         super().__init__(min_value=1, widget=forms.HiddenInput())
+
+
+# USWDS widgets, shared by the forms of every package (Django copies a widget into each field
+# that uses it, so one instance serves them all).
+SELECT = forms.Select(attrs={"class": "usa-select"})
+RADIOS = forms.RadioSelect(attrs={"class": "usa-radio__input"})
+CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"})
+CHECKBOX = forms.CheckboxInput(attrs={"class": "usa-checkbox__input"})
+DATE = forms.DateInput(attrs={"type": "date", "class": "usa-input"})
+TIME = forms.TimeInput(attrs={"type": "time", "class": "usa-input"}, format="%H:%M")
+
+
+def textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"class": "usa-textarea", "rows": rows})

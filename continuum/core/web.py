@@ -63,3 +63,12 @@ def posted(request: HttpRequest) -> Any:
     """The POST data to bind a form to, or None on GET. Not `request.POST or None`: an empty
     POST is still a submission, and must be validated (and refused), not shown as a new form."""
     return request.POST if request.method == "POST" else None
+
+
+def allowed(check: Callable[..., None], *args: Any, **kwargs: Any) -> bool:
+    """Whether a policy check passes: for pages that show a button only when it would work."""
+    try:
+        check(*args, **kwargs)
+    except policy.Forbidden:
+        return False
+    return True

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from continuum.accounts.models import AgencyType, Role
@@ -496,6 +496,27 @@ _SAFE_TIMES = (
     "Tuesdays and Thursdays at lunch",
 )
 _CODE_WORDS = ("blue umbrella", "pineapple", "Aunt Rosa's recipe", "library book", "sunflower")
+# In their words (synthetic): what they want the people helping them to know, and what
+# matters most to them now. Given by the survivor's number, not drawn: drawing would change
+# every name and date after it.
+_PREFERENCES = (
+    "Please leave the door open. I like to sit where I can see it.",
+    "I would rather talk with a woman.",
+    "Loud voices are hard for me. Give me time to answer.",
+    "Text before you call, and say who you are first.",
+    "Please ask before touching my shoulder, even to be kind.",
+    "Afternoons are better for me than mornings.",
+    "I want my aunt with me at appointments.",
+    "Let me keep my headphones on while we wait.",
+)
+_PRIORITIES = (
+    "Getting back to school is what matters most.",
+    "Seeing my little brother every week.",
+    "A safe place to live where I can keep my dog.",
+    "Finishing my GED and getting a job.",
+    "Getting my phone and my ID back.",
+    "Sleeping through the night again.",
+)
 
 
 def _dob(rng: random.Random, today: date, age: int) -> date:
@@ -556,6 +577,8 @@ def _details(
         primary_language=language,
         other_language=group.other_language if language == Language.OTHER else "",
         interpreter_needed=interpreter,
+        preferences=_PREFERENCES[index // 2 % len(_PREFERENCES)] if index % 2 == 0 else "",
+        priorities=_PRIORITIES[index % len(_PRIORITIES)],
         aliases=tuple(aliases),
     )
     if not asked:
@@ -671,6 +694,14 @@ def _dates(rng: random.Random, shape: str) -> tuple[int, int | None, bool]:
     return opened, opened + rng.randint(0, 3), shape == "later"
 
 
+def _as_recorded_by(creator: str, details: SurvivorDetails) -> SurvivorDetails:
+    """A screener does not record what matters most to them (the care plan is not theirs to
+    see): only the people a case manager recorded have their priorities in the demo."""
+    if creator in _SCREENERS:
+        return replace(details, priorities="")
+    return details
+
+
 def build(today: date) -> list[SurvivorSpec]:
     """The 50 survivors and their paths, the same on every run (dates follow `today`)."""
     rng = random.Random(SURVIVOR_SEED)
@@ -687,7 +718,9 @@ def build(today: date) -> list[SurvivorSpec]:
         if lead is None:
             # The first three are already with the lead agency, waiting for a case there.
             handed = "cbc" if index < 3 else None
-            specs.append(SurvivorSpec(index, "jordan", details, handed_to=handed))
+            specs.append(
+                SurvivorSpec(index, "jordan", _as_recorded_by("jordan", details), handed_to=handed)
+            )
             continue
         creator = "quinn" if lead == "quinn" else rng.choice((*_SCREENERS, lead))
         opened, report, later = _dates(rng, str(plan["shape"]))
@@ -712,7 +745,7 @@ def build(today: date) -> list[SurvivorSpec]:
             SurvivorSpec(
                 index,
                 creator,
-                details,
+                _as_recorded_by(creator, details),
                 CaseSpec(
                     lead=lead,
                     opened_days_ago=opened,
@@ -730,7 +763,9 @@ def build(today: date) -> list[SurvivorSpec]:
 # leaves every seventh case without releases, to show what a partner sees then: nothing.
 RELEASED_TO: dict[str, frozenset[str]] = {
     "cac": frozenset({"identity", "contact", "screening", "needs", "legal"}),
-    "counseling": frozenset({"identity", "contact", "mental_health", "health", "needs"}),
+    "counseling": frozenset(
+        {"identity", "contact", "mental_health", "health", "needs", "care_plan"}
+    ),
     "mentors": frozenset({"identity", "contact", "care_plan", "legal"}),
     "gal": frozenset({"identity", "legal", "placement", "education"}),
     "safehouse": frozenset({"identity", "contact", "placement", "health"}),

@@ -47,6 +47,7 @@ from continuum.cases.models import (
 )
 from continuum.demo import community
 from continuum.demo.models import DemoInstallation, DemoSurvivor
+from continuum.demo.needs_plans import load_demo_needs_and_plans
 from continuum.exports.demo import load_demo_exports
 from continuum.needs.models import Need
 from continuum.screening.actions import (
@@ -160,6 +161,10 @@ def load(*, progress: Progress | None = None) -> LoadResult:
     _load_emergency_access(agencies, staff)
     load_demo_exports(lambda username: _actor(staff, agencies, username))
     _load_screening(result, agencies, staff, say)
+    stories = load_demo_needs_and_plans(
+        lambda username: _actor(staff, agencies, username), staff, agencies
+    )
+    say(f"Needs assessments and care plans: {stories} stories")
     _, result.installed = DemoInstallation.objects.get_or_create(pk=1)
     result.elapsed = (timezone.now() - started).total_seconds()
     return result

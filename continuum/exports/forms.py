@@ -24,5 +24,8 @@ class RefusalForm(forms.Form):
         label=_("Why you are refusing"),
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "class": "usa-textarea"}),
-        help_text=_("The person who asked reads this."),
+        help_text=_(
+            "What is wrong with the request and what would make it right, for example: "
+            "“the purpose does not say who receives the copy”. The person who asked reads this."
+        ),
     )

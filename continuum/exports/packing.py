@@ -38,7 +38,11 @@ from continuum.access.part2 import REDISCLOSURE_NOTICE
 from continuum.access.policy import Forbidden
 from continuum.cases import queries as case_queries
 from continuum.cases.models import Case
+from continuum.needs import queries as needs_queries
+from continuum.plans import queries as plan_queries
+from continuum.plans import snapshot as plan_snapshot
 from continuum.survivors import queries as survivor_queries
+from continuum.survivors.actions import OPTIONAL_TEXT_FIELDS
 from continuum.survivors.models import Survivor
 
 # Lowercase letters and digits without the look-alikes 0/o, 1/l/i: easy to read out on the
@@ -160,6 +164,8 @@ def _survivor(survivor: Survivor, withheld: set[str]) -> dict[str, Any]:
             continue
         field = Survivor._meta.get_field(name)
         value = getattr(survivor, name)
+        if value is None and name in OPTIONAL_TEXT_FIELDS:
+            value = ""  # recorded before the field existed: nothing recorded
         choices = getattr(field, "choices", None)
         if choices and value:
             value = str(dict(choices).get(value, value))
@@ -216,6 +222,85 @@ def _case(requester: Actor, case: Case) -> dict[str, Any]:
                 ),
             }
             for note in notes
+        ],
+        **_needs(requester, case),
+        **_plan(requester, case),
+    }
+
+
+def _needs(requester: Actor, case: Case) -> dict[str, Any]:
+    """The assessment as the requester reads it: each domain looked at, and the sessions."""
+    found = needs_queries.assessment_of(requester, case, audit=False)
+    if found is None:
+        return {"needs": [], "assessment_sessions": []}
+    return {
+        "needs": [
+            {
+                "area": row.domain.name,
+                "status": row.need.get_status_display(),
+                "how_soon": row.need.get_urgency_display() if row.need.urgency else None,
+                "what_is_needed": row.need.description,
+                "in_their_words": row.need.survivor_words or "",
+                "observations": row.need.observations or "",
+                "how_assessed": row.need.get_method_display() if row.need.method else None,
+                "assessed_on": _value(row.need.assessed_on),
+                "found": row.need.get_source_display(),
+                "found_on": _value(row.need.identified_at),
+                "come_back_later": row.need.deferred,
+            }
+            for row in found.rows
+            if row.need is not None
+        ],
+        "assessment_sessions": [
+            {
+                "number": held.number,
+                "held_at": _value(held.held_at),
+                "where": held.get_place_display(),
+                "who_took_part": ", ".join(held.participants),
+                "immediate_safety": held.get_safety_check_display(),
+                "summary": held.summary,
+            }
+            for held in found.sessions
+        ],
+    }
+
+
+def _plan(requester: Actor, case: Case) -> dict[str, Any]:
+    """The care plan and the calendar as the requester reads them."""
+    view = plan_queries.plan_of(requester, case, audit=False)
+    appointments = plan_queries.appointments_of(requester, case, audit=False) or []
+    goals = view.goals if view else []
+    tasks = [t for g in goals for t in g.tasks] + (view.loose_tasks if view else [])
+    return {
+        "plan_goals": [
+            {
+                "goal": g.goal.words,
+                "status": g.goal.get_status_display(),
+                "meets": "; ".join(n.domain.name for n in g.needs),
+            }
+            for g in goals
+        ],
+        "plan_tasks": [
+            {
+                "task": t.title,
+                "who": plan_snapshot.owner_label(t),
+                "by": _value(t.due_on),
+                "status": t.get_status_display(),
+            }
+            for t in tasks
+        ],
+        "plan_last_gone_through_on": _value(view.plan.last_reviewed_on)
+        if view and view.plan
+        else None,
+        "appointments": [
+            {
+                "when": _value(a.starts_at),
+                "what": a.what,
+                "where": a.place,
+                "kind": a.get_kind_display(),
+                "status": a.get_status_display(),
+            }
+            for a in appointments
         ],
     }
 

@@ -107,7 +107,14 @@ class NeedConflict(EditConflict):
     (`base`), what it is now (`current`) and what the editor sent (`mine`), so the page can
     show both and let them merge; nothing was saved."""
 
-    def __init__(self, *, need: Need, base: NeedChange | None, mine: NeedChange) -> None:
+    def __init__(
+        self,
+        *,
+        need: Need,
+        base: NeedChange | None,
+        mine: NeedChange,
+        sent_version: int | None = None,
+    ) -> None:
         super().__init__(
             _(
                 "Someone else saved this domain while you were working on it. Nothing you "
@@ -116,6 +123,7 @@ class NeedConflict(EditConflict):
         )
         self.need = need
         self.base = base
+        self.sent_version = sent_version
         self.current = NeedChange.of(need)
         self.mine = mine
 
@@ -222,12 +230,19 @@ def assess_need(
         raise policy.Forbidden(_("Your agency may not see this kind of data for this person."))
     change = change.cleaned()
     _check_change(change, session=session, case=case, actor=actor)
+    # The case row first: a domain not yet on the case has no row of its own to lock, and two
+    # first looks at it must queue, not both insert.
+    Case.objects.select_for_update().filter(pk=case.pk).first()
     need = Need.objects.select_for_update().filter(case=case, domain=domain).first()
     if need is not None and expected_version != need.version:
         base = _entry_change(need, expected_version)
-        raise NeedConflict(need=need, base=base, mine=change)
+        raise NeedConflict(need=need, base=base, mine=change, sent_version=expected_version)
     if need is None and expected_version not in (None, 0):
         raise NeedsRuleBroken(_("This domain has no assessment to change yet."))
+    if need is None and not domain.is_active:
+        raise NeedsRuleBroken(
+            _("This area is no longer asked in new assessments: record it under another.")
+        )
     previous = NeedStatus(need.status) if need else NeedStatus.NOT_DISCUSSED
     if change.status != previous and change.status not in ALLOWED_TRANSITIONS[previous]:
         raise NeedsRuleBroken(

@@ -2,8 +2,9 @@
 the domains whose data category the actor may see for the person now.
 
 A domain holding substance-use data is shown to a partner agency only while a release names
-substance use; a mentor, whose role sees no needs, sees none of the assessment. What is not
-shown is left out before any page or API answer is built.
+substance use. A survivor-mentor, whose role sees no needs data, sees only the legal areas
+(court accompaniment, legal support): they go to court with the survivor. What is not shown
+is left out before any page or API answer is built.
 """
 
 from __future__ import annotations
@@ -192,13 +193,17 @@ def history_of(actor: Actor, case: Case, domain_code: str) -> tuple[NeedDomain, 
 
 
 def session_of(actor: Actor, case: Case, session_id: UUID | str) -> AssessmentSession:
-    """A session of the case, for readers of the needs category (NotFound otherwise)."""
-    if str(DataCategory.NEEDS) not in domain_categories_for(actor, case):
+    """A session of the case, for readers of the needs category (NotFound otherwise), with
+    the entries recorded in it in the domains the reader may see. Not audited: it is also
+    looked up for writes; the pages and routes that show it audit what they show."""
+    categories = domain_categories_for(actor, case)
+    if str(DataCategory.NEEDS) not in categories:
         raise policy.NotFound()
+    entries = NeedEntry.objects.filter(need__domain__category__in=categories)
     session = (
         AssessmentSession.objects.filter(case=case, pk=session_id)
         .select_related("conducted_by", "conducted_by_agency")
-        .prefetch_related(Prefetch("entries", NeedEntry.objects.select_related("need__domain")))
+        .prefetch_related(Prefetch("entries", entries.select_related("need__domain")))
         .first()
     )
     if session is None:
@@ -219,3 +224,24 @@ def active_domains() -> list[NeedDomain]:
 
 def all_domains() -> list[NeedDomain]:
     return list(NeedDomain.objects.all())
+
+
+def needs_waiting(actor: Actor, cases: list[Case]) -> dict[UUID, int]:
+    """Per case the actor leads and plans, how many needs have waited longer than
+    CONTINUUM_UNMET_NEED_DAYS with no plan task or service (1 query)."""
+    if not policy.can(actor, policy.Permission.EDIT_PLAN):
+        return {}
+    led = [c.pk for c in cases if c.lead_agency_id == actor.agency_id and c.status == "open"]
+    if not led:
+        return {}
+    limit = timezone.now() - timedelta(days=settings.CONTINUUM_UNMET_NEED_DAYS)
+    waiting = (
+        Need.objects.filter(case_id__in=led, status__in=UNMET_STATUSES, identified_at__lte=limit)
+        .annotate(planned=_help_planned())
+        .filter(planned=False)
+        .values_list("case_id", flat=True)
+    )
+    counts: dict[UUID, int] = {}
+    for case_id in waiting:
+        counts[case_id] = counts.get(case_id, 0) + 1
+    return counts

@@ -203,8 +203,13 @@ def _new_version(
     line of labels only."""
     before = _snapshot_of(plan, plan.version)
     after = snapshot.build(plan)
+    # Told in the care plan's own kind of data only: a goal about their mental health must
+    # not show on the version list of someone who may read the plan but not that goal.
+    plain = frozenset({DataCategory.CARE_PLAN.value})
     every_category = frozenset(str(c) for c in PLAN_CATEGORIES)
-    summary = snapshot.summary_of(snapshot.compare(before, after, every_category))
+    summary = snapshot.summary_of(snapshot.compare(before, after, plain))
+    if summary == str(snapshot.NO_CHANGE) and snapshot.compare(before, after, every_category):
+        summary = _("Changed what only some readers may see")
     if kind == VersionKind.REVIEW:
         summary = _("Reviewed with the survivor")
     elif kind == VersionKind.SETTINGS:
@@ -236,8 +241,9 @@ def _new_version(
         actor,
         case,
         EventKind.PLAN,
-        summary=_("Care plan version %(number)s: %(summary)s")
-        % {"number": plan.version, "summary": summary},
+        # Everyone on the case reads the timeline, whatever they may see of the plan.
+        summary=_("Care plan version %(number)s: %(kind)s")
+        % {"number": plan.version, "kind": VersionKind(kind).label.lower()},
     )
     return version
 

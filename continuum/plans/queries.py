@@ -22,6 +22,7 @@ from continuum.needs.models import Need
 from continuum.plans import snapshot
 from continuum.plans.models import (
     OPEN_TASK_STATUSES,
+    PLAN_CATEGORIES,
     Appointment,
     AppointmentStatus,
     CarePlan,
@@ -286,8 +287,8 @@ def reviews_due(
 def appointments_of(actor: Actor, case: Case, *, audit: bool = True) -> list[Appointment] | None:
     """The case's appointments the actor may see (by category), soonest first; None when
     they may see no kind of appointment at all."""
-    readable = readable_categories(actor, case)
-    if not readable & {str(DataCategory.CARE_PLAN), str(DataCategory.LEGAL)}:
+    readable = readable_categories(actor, case) & {str(c) for c in PLAN_CATEGORIES}
+    if not readable:
         return None
     shown = list(
         Appointment.objects.filter(case=case, category__in=readable).select_related(

@@ -28,6 +28,7 @@ from continuum.plans.models import (
 type Snapshot = dict[str, Any]
 
 KINDS = ("goals", "tasks", "services")
+NO_CHANGE = gettext_lazy("No change")
 KIND_LABELS = {
     "goals": gettext_lazy("Goal"),
     "tasks": gettext_lazy("Task"),
@@ -207,6 +208,8 @@ def compare(before: Snapshot, after: Snapshot, readable: frozenset[str]) -> list
             if b is None or not _shown(b, readable):
                 changes.append(ItemChange(kind, item_id, "removed", _title(kind, a)))
                 continue
+            # Changed means the value changed, not its words: a task stays the same task
+            # when its goal is reworded, an owner when their agency is renamed.
             differ = [
                 FieldChange(
                     name,
@@ -214,8 +217,9 @@ def compare(before: Snapshot, after: Snapshot, readable: frozenset[str]) -> list
                     display(kind, name, b, after.get("goals", {}), readable),
                 )
                 for name in COMPARED[kind]
+                if _shown_value(name, a.get(name), readable)
+                != _shown_value(name, b.get(name), readable)
             ]
-            differ = [f for f in differ if f.before != f.after]
             if differ:
                 changes.append(ItemChange(kind, item_id, "changed", _title(kind, b), differ))
     return changes
@@ -228,7 +232,7 @@ def summary_of(changes: list[ItemChange]) -> str:
     for part in parts:
         counted[part] = counted.get(part, 0) + 1
     text = "; ".join(f"{part} (x{n})" if n > 1 else part for part, n in counted.items())
-    return (text or _("No change"))[:300]
+    return (text or str(NO_CHANGE))[:300]
 
 
 # --- clashes ------------------------------------------------------------------------------
@@ -258,6 +262,13 @@ def clashes(
         and _norm(name, then.get(name)) != _norm(name, now.get(name))
         and _norm(name, mine[name]) != _norm(name, now.get(name))
     ]
+
+
+def _shown_value(name: str, value: Any, readable: frozenset[str]) -> Any:
+    """What a reader could see change of a field: the needs they may see, by id."""
+    if name == "needs":
+        return sorted(row[0] for row in value or [] if row[2] in readable)
+    return _norm(name, value)
 
 
 def _norm(name: str, value: Any) -> Any:

@@ -13,7 +13,8 @@ the person stay too: they hold ids and labels only (continuum/audit/models.py).
 
 The purge also destroys the file and passphrase of every export whose download time
 (CONTINUUM_EXPORT_HOURS) has passed, through continuum.exports.actions; the export's row stays
-with the person's record as the record of the disclosure.
+with the person's record as the record of the disclosure. And it deletes every draft (unsaved
+typing kept over an idle sign-out) past CONTINUUM_DRAFT_HOURS, through continuum.drafts.actions.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.audit.verify import verify_chain
 from continuum.cases.models import Case
+from continuum.drafts.actions import destroy_expired_drafts
 from continuum.exports.actions import destroy_expired_exports
 from continuum.retention import queries
 from continuum.retention.models import MAX_DAYS, MIN_DAYS, RecordType, RetentionRule
@@ -233,6 +235,8 @@ class PurgeResult:
     by_record_type: dict[str, int] = field(default_factory=dict)
     # Files (and passphrases) of exports past their download time (docs/exports.md).
     export_files_destroyed: int = 0
+    # Drafts past CONTINUUM_DRAFT_HOURS (continuum/drafts).
+    drafts_destroyed: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -242,6 +246,7 @@ class PurgeResult:
             "skipped": self.skipped,
             "by_record_type": dict(self.by_record_type),
             "export_files_destroyed": self.export_files_destroyed,
+            "drafts_destroyed": self.drafts_destroyed,
         }
 
 
@@ -303,6 +308,7 @@ def purge_due(
     # Exports: the file and passphrase go once the download time has passed (the rule is
     # CONTINUUM_EXPORT_HOURS, not a number of days); the row stays with the person's record.
     result.export_files_destroyed = destroy_expired_exports(run_id=result.run_id, via=via)
+    result.drafts_destroyed = destroy_expired_drafts(batch_size=batch_size)
     return result
 
 

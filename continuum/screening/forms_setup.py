@@ -143,6 +143,10 @@ class SafetyLineForm(forms.Form):
         required=True,
         max_length=SafetyLine._meta.get_field("when_to_use").max_length,
         widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 2}),
+        help_text=_(
+            "In one sentence, when a screener calls this number, for example: “A child may "
+            "be abused, neglected or exploited.” Screeners read it during a screening."
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.access.categories import ROLE_CATEGORIES, SURVIVOR_FIELDS
 from continuum.access.part2 import PART2_CATEGORY
 from continuum.accounts.models import Agency
 from continuum.audit.log import record
@@ -49,7 +50,11 @@ IDENTITY_FIELDS = (
     "safe_to_leave_message",
     "safe_times",
     "code_word",
+    "preferences",
+    "priorities",
 )
+# Sealed text added after records existed: None on those rows means nothing recorded yet.
+OPTIONAL_TEXT_FIELDS = ("preferences", "priorities")
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,46 @@ class SurvivorDetails:
     safe_to_leave_message: bool | None = None
     safe_times: str = ""
     code_word: str = ""
+    # In their words: how to work with them (identity: everyone working with them sees it).
+    preferences: str = ""
+    # In their words: what matters most to them now (seen with the care plan).
+    priorities: str = ""
     aliases: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def field_values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in IDENTITY_FIELDS}
+
+    @classmethod
+    def values_of(cls, survivor: Survivor) -> dict[str, Any]:
+        """The survivor's fields as a SurvivorDetails holds them (None read as "")."""
+        values = {name: getattr(survivor, name) for name in IDENTITY_FIELDS}
+        for name in OPTIONAL_TEXT_FIELDS:
+            values[name] = values[name] or ""
+        return values
+
+
+def unseen_fields(actor: Actor, survivor: Survivor | None = None) -> frozenset[str]:
+    """The details the actor may not see: outside their role's categories, or (on a record
+    read for them) withheld from their agency."""
+    allowed = ROLE_CATEGORIES.get(actor.role, frozenset())
+    withheld: frozenset[str] = getattr(survivor, "withheld", frozenset())
+    return frozenset(
+        name
+        for name in IDENTITY_FIELDS
+        if SURVIVOR_FIELDS[name] not in allowed or SURVIVOR_FIELDS[name] in withheld
+    )
+
+
+def _refuse_unseen(details: SurvivorDetails, unseen: frozenset[str]) -> None:
+    """What a person may not read, they do not write either (as with notes): a screener
+    does not record priorities they could not see again."""
+    blank = SurvivorDetails()
+    if any(getattr(details, name) != getattr(blank, name) for name in unseen):
+        raise policy.Forbidden(_("Your role cannot record some of these details."))
+
+
+def _same(saved: Any, typed: Any) -> bool:
+    return saved == typed or (saved in ("", None) and typed in ("", None))
 
 
 @transaction.atomic
@@ -85,6 +126,7 @@ def create_survivor(*, actor: Actor, details: SurvivorDetails) -> Survivor:
     is opened for it; from then on the case's care team does.
     """
     policy.require(actor, policy.Permission.CREATE_SURVIVOR)
+    _refuse_unseen(details, unseen_fields(actor))
     survivor = Survivor(
         **details.field_values(),
         created_by=actor.user,
@@ -105,18 +147,31 @@ def update_survivor(
     """Change a survivor's identity and safe-contact details.
 
     Caller: the lead agency's team on one of the survivor's cases (or the creator while no
-    case exists). Raises EditConflict if someone saved in between; nothing is written then.
+    case exists). Details the actor may not see (a screener: the priorities) stay as saved;
+    a value for one is refused. Raises EditConflict if someone saved in between; nothing is
+    written then.
     """
     policy.require_survivor_write(actor, survivor)
-    values = details.field_values()
-    changed = sorted(name for name, value in values.items() if getattr(survivor, name) != value)
+    unseen = unseen_fields(actor, survivor)
+    _refuse_unseen(details, unseen)
+    values = {name: v for name, v in details.field_values().items() if name not in unseen}
+    changed = sorted(name for name, v in values.items() if not _same(getattr(survivor, name), v))
     if details.estimated_age != survivor.estimated_age:
         values["age_estimated_on"] = timezone.localdate() if details.estimated_age else None
     old_aliases = {(a.name, a.kind) for a in survivor.aliases.all()}
     if old_aliases != set(details.aliases):
         changed.append("aliases")
     values["updated_at"] = timezone.now()
-    save_if_unchanged(survivor, expected_version=expected_version, fields=values)
+    if getattr(survivor, "withheld", None):
+        # The copy read for the actor has what they may not see blanked and cannot be saved;
+        # what they may see is written through a fresh copy, the rest left as it is.
+        stored = Survivor.objects.get(pk=survivor.pk)
+        save_if_unchanged(stored, expected_version=expected_version, fields=values)
+        for name, value in values.items():
+            setattr(survivor, name, value)
+        survivor.version = stored.version
+    else:
+        save_if_unchanged(survivor, expected_version=expected_version, fields=values)
     _replace_aliases(survivor, details.aliases)
     record(
         actor,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
@@ -100,6 +101,34 @@ class SurvivorForm(forms.Form):
         help_text=_("A word they will use, or you will use, to show it is safe to talk."),
     )
 
+    preferences = TextField(
+        label=_("What they want the people helping them to know"),
+        max_length=_max("preferences"),
+        help_text=_(
+            "In their words, what helps and what to avoid: “Please leave the door "
+            "open.” “I would rather talk with a woman.” Only what they want "
+            "staff to know. Everyone working with them sees it."
+        ),
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}),
+    )
+    priorities = TextField(
+        label=_("What matters most to them right now"),
+        max_length=_max("priorities"),
+        help_text=_(
+            "In their words, what they want help with first: “Getting back to "
+            "school.” “Seeing my little brother.” Seen by those who see "
+            "their care plan."
+        ),
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}),
+    )
+
+    def __init__(self, *args: Any, hidden: Collection[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # What the person filling it in may not see is not offered (survivors.actions.
+        # unseen_fields): a screener does not see, so does not record, their priorities.
+        for name in hidden:
+            self.fields.pop(name, None)
+
     def clean_aliases(self) -> list[str]:
         names: list[str] = []
         for line in self.cleaned_data["aliases"].splitlines():
@@ -161,12 +190,15 @@ class SurvivorForm(forms.Form):
             safe_to_leave_message=data["safe_to_leave_message"],
             safe_times=data["safe_times"],
             code_word=data["code_word"],
+            preferences=data.get("preferences", ""),
+            priorities=data.get("priorities", ""),
             aliases=tuple((name, AliasKind.OTHER) for name in data["aliases"]),
         )
 
     @classmethod
     def initial_from(cls, survivor: Survivor) -> dict[str, Any]:
-        initial = {name: getattr(survivor, name) for name in cls.base_fields if name != "aliases"}
+        values = SurvivorDetails.values_of(survivor)
+        initial = {name: values[name] for name in cls.base_fields if name in values}
         initial["aliases"] = "\n".join(a.name for a in survivor.aliases.all())
         return initial
 

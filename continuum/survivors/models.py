@@ -1,9 +1,10 @@
 """The person: identity, the names they go by, and how it is safe to reach them.
 
-Names, other names, the date of birth and the safe-contact details are sealed at rest
-(continuum.core.encrypted); they are found by blind-index tokens (SurvivorNameToken and
-date_of_birth_token), never by their text. Every read and write goes through `access` and
-`audit`.
+Names, other names, the date of birth, the safe-contact details, and what they want the
+people helping them to know and what matters most to them, are sealed at rest
+(continuum.core.encrypted). Names and the date of birth are found by blind-index tokens
+(SurvivorNameToken and date_of_birth_token), never by their text; the rest is not searched.
+Every read and write goes through `access` and `audit`.
 """
 
 from __future__ import annotations
@@ -62,6 +63,23 @@ class Survivor(Versioned):
     safe_to_leave_message = models.BooleanField(_("safe to leave a message"), null=True, blank=True)
     safe_times = EncryptedTextField(_("safe times to reach them"), plain_max_length=200, blank=True)
     code_word = EncryptedTextField(_("code word"), plain_max_length=60, blank=True)
+    # In their words: what they want the people helping them to know, and what matters most
+    # to them now. Sealed: "please don't close the door" says what happened to them. Null on
+    # rows that existed before (a migration cannot seal without the row id): read as "".
+    preferences = EncryptedTextField(
+        _("what they want the people helping them to know"),
+        plain_max_length=1000,
+        null=True,
+        blank=True,
+        default=None,
+    )
+    priorities = EncryptedTextField(
+        _("what matters most to them right now"),
+        plain_max_length=1000,
+        null=True,
+        blank=True,
+        default=None,
+    )
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     # Until a case is opened, the agency the record was handed to (by the screener who made

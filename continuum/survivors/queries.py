@@ -19,7 +19,7 @@ from continuum.audit.models import AuditAction
 from continuum.cases.models import CareTeamMember, Case
 from continuum.cases.queries import active_team, open_tasks, recent_events
 from continuum.core.blind_index import date_token, name_tokens
-from continuum.needs.models import Need
+from continuum.needs.models import UNMET_STATUSES, Need
 from continuum.survivors.actions import SurvivorDetails
 from continuum.survivors.models import (
     LegalBasis,
@@ -69,7 +69,10 @@ def cases_of(
     never at a second copy."""
     parts: list[Prefetch] = [active_team(), recent_events(), open_tasks()]
     if need_categories:
-        needs = Need.objects.filter(domain__category__in=need_categories).select_related("domain")
+        # The needs waiting for help; the assessment page has every domain.
+        needs = Need.objects.filter(
+            domain__category__in=need_categories, status__in=UNMET_STATUSES
+        ).select_related("domain")
         parts.append(Prefetch("needs", needs, to_attr="need_list"))
     cases = list(
         policy.scope_cases(actor, Case.objects.filter(survivor=survivor))

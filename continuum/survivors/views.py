@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from uuid import UUID
 
 from django.contrib import messages
@@ -18,13 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from continuum.access import policy
 from continuum.access.actor import Actor
-from continuum.access.categories import DataCategory
+from continuum.access.categories import ROLE_CATEGORIES, DataCategory
 from continuum.access.part2 import REDISCLOSURE_NOTICE
 from continuum.audit.queries import ACCESS_LOG_LIMIT, access_log_for
 from continuum.cases.actions import CaseRuleBroken, open_case
 from continuum.cases.queries import mdt_due_on, visible_tasks
 from continuum.core.models import EditConflict
-from continuum.core.web import actor_required, posted
+from continuum.core.web import actor_required, allowed, posted
 from continuum.needs.models import DOMAIN_CATEGORIES
 from continuum.screening.queries import screenings_of
 from continuum.survivors import actions, documents, queries
@@ -73,7 +72,7 @@ def search(request: HttpRequest, actor: Actor) -> HttpResponse:
 @actor_required
 def create(request: HttpRequest, actor: Actor) -> HttpResponse:
     policy.require(actor, policy.Permission.CREATE_SURVIVOR)
-    form = NewSurvivorForm(posted(request))
+    form = NewSurvivorForm(posted(request), hidden=actions.unseen_fields(actor))
     # Recording someone in order to screen them: the screening opens the case if one is
     # needed, so the form does not offer to open one, and the next page is the screening.
     then_screen = request.GET.get("then") == "screen"
@@ -144,9 +143,9 @@ def _create_with_case(actor: Actor, form: NewSurvivorForm, *, open_now: bool) ->
 def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
     """The survivor page: the person first, then each case with its team and timeline."""
     survivor = queries.survivor_for(actor, survivor_id)
-    allowed = survivor.allowed_categories  # type: ignore[attr-defined]
+    categories = survivor.allowed_categories  # type: ignore[attr-defined]
     cases = queries.cases_of(
-        actor, survivor, need_categories=frozenset(c for c in DOMAIN_CATEGORIES if c in allowed)
+        actor, survivor, need_categories=frozenset(c for c in DOMAIN_CATEGORIES if c in categories)
     )
     for case in cases:
         case.open_tasks = visible_tasks(case)  # type: ignore[attr-defined]
@@ -161,18 +160,24 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
             "cases": cases,
             "today": timezone.localdate(),
             "age": survivor.age_on(timezone.localdate()),
-            "can_edit": _allowed(policy.require_survivor_write, actor, survivor),
+            "can_edit": allowed(policy.require_survivor_write, actor, survivor),
             # Hidden while the agency already leads an open or inactive case: it would be refused.
             # Hidden while an agency leads an open or inactive case: it would be refused.
             "can_open_case": not any(c.status != "closed" for c in cases)
-            and _allowed(policy.require_case_opening, actor, survivor),
+            and allowed(policy.require_case_opening, actor, survivor),
             "hand_over_form": HandOverForm()
-            if _allowed(policy.require_hand_over, actor, survivor)
+            if allowed(policy.require_hand_over, actor, survivor)
             else None,
-            "can_manage_releases": _allowed(policy.require_release_management, actor, survivor),
-            "withheld_labels": [DataCategory(c).label for c in sorted(survivor.withheld)],  # type: ignore[attr-defined]
+            "can_manage_releases": allowed(policy.require_release_management, actor, survivor),
+            # What a release could give the agency; what the role never sees (a screener:
+            # the care plan) is not "not shared", and is not announced.
+            "withheld_labels": [
+                DataCategory(c).label
+                for c in sorted(survivor.withheld)  # type: ignore[attr-defined]
+                if c in ROLE_CATEGORIES.get(actor.role, ())
+            ],
             "exploiters": list(survivor.suspected_exploiters.all())
-            if _allowed(policy.require_survivor_write, actor, survivor)
+            if allowed(policy.require_survivor_write, actor, survivor)
             else None,
             "exploiter_form": SuspectedExploiterForm(),
             "can_see_access_log": leads and policy.can(actor, policy.Permission.VIEW_ACCESS_LOG),
@@ -186,21 +191,13 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
     )
 
 
-def _allowed(check: Callable[..., None], *args: object) -> bool:
-    try:
-        check(*args)
-    except policy.Forbidden:
-        return False
-    return True
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required
 def edit(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
     survivor = queries.survivor_for(actor, survivor_id, audit_read=request.method == "GET")
     policy.require_survivor_write(actor, survivor)
     if request.method == "POST":
-        form = EditSurvivorForm(request.POST)
+        form = EditSurvivorForm(request.POST, hidden=actions.unseen_fields(actor, survivor))
         if form.is_valid():
             try:
                 actions.update_survivor(
@@ -229,7 +226,8 @@ def edit(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpResponse:
             return redirect("survivors:detail", survivor_id=survivor.pk)
     else:
         form = EditSurvivorForm(
-            initial={**EditSurvivorForm.initial_from(survivor), "version": survivor.version}
+            initial={**EditSurvivorForm.initial_from(survivor), "version": survivor.version},
+            hidden=actions.unseen_fields(actor, survivor),
         )
     return render(
         request, "survivors/edit.html", {"form": form, "survivor": survivor, "nav": "survivors"}

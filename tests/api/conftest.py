@@ -152,6 +152,9 @@ class ApiClient:
     def patch(self, path: str, body: Any = None, *, raw: str | None = None) -> Any:
         return self._send("patch", path, body, raw)
 
+    def put(self, path: str, body: Any = None, *, raw: str | None = None) -> Any:
+        return self._send("put", path, body, raw)
+
     def delete(self, path: str) -> Any:
         return self.client.delete(f"/api/v1{path}", headers=self._headers())
 

@@ -57,7 +57,7 @@ def test_record_list_and_take_back(world: World) -> None:
     assert revoked.json()["status"] == "revoked"
     person = drew.get(f"/api/v1/survivors/{world.survivor.pk}", headers=drew_auth).json()
     assert person["legal_family_name"] == ""
-    assert person["withheld"] == ["contact", "identity"]
+    assert person["withheld"] == ["care_plan", "contact", "identity"]
     again = client.post(f"{base}/{created.json()['id']}/revoke", headers=auth)
     assert again.status_code == 422
 

@@ -209,3 +209,53 @@ def test_survivor_cases(as_case_manager, survivor, case, audit):
 
 def test_survivor_cases_of_hidden_survivor_is_404(as_supervisor_b, survivor, case):
     assert as_supervisor_b.get(f"/survivors/{survivor.pk}/cases").status_code == 404
+
+
+def test_their_words_are_recorded_and_read(as_case_manager, survivor, audit):
+    audit.reset()
+    response = as_case_manager.patch(
+        f"/survivors/{survivor.pk}",
+        {"version": 1, "preferences": "  Sit by the door, please.  "},
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["preferences"] == "Sit by the door, please."
+    assert body["priorities"] == ""
+    assert audit.new()[0].detail == {"fields": ["preferences"]}
+    read = as_case_manager.get(f"/survivors/{survivor.pk}").json()
+    assert read["preferences"] == "Sit by the door, please."
+
+
+def test_a_record_from_before_the_fields_existed_reads_as_empty(as_case_manager, survivor):
+    Survivor.objects.filter(pk=survivor.pk).update(preferences=None, priorities=None)
+    body = as_case_manager.get(f"/survivors/{survivor.pk}").json()
+    assert (body["preferences"], body["priorities"]) == ("", "")
+    patched = as_case_manager.patch(f"/survivors/{survivor.pk}", {"version": 1, "pronouns": "x"})
+    assert patched.status_code == 200, patched.json()
+
+
+def test_their_words_are_no_longer_than_1000_characters(as_case_manager, survivor):
+    response = as_case_manager.patch(
+        f"/survivors/{survivor.pk}", {"version": 1, "priorities": "x" * 1001}
+    )
+    assert response.status_code == 422
+    survivor.refresh_from_db()
+    assert survivor.priorities == ""
+
+
+def test_a_screener_may_record_preferences_but_not_priorities(as_screener):
+    refused = as_screener.post("/survivors", {"preferred_name": "Kai", "priorities": "School"})
+    assert refused.status_code == 403
+    assert not Survivor.objects.exists()
+    made = as_screener.post("/survivors", {"preferred_name": "Kai", "preferences": "Go slowly"})
+    assert made.status_code == 201, made.json()
+    person = made.json()
+    assert person["preferences"] == "Go slowly"
+    read = as_screener.get(f"/survivors/{person['id']}").json()
+    assert read["priorities"] == ""
+    assert "care_plan" in read["withheld"]
+    patched = as_screener.patch(
+        f"/survivors/{person['id']}", {"version": 1, "priorities": "School"}
+    )
+    assert patched.status_code == 403
+    assert Survivor.objects.get().priorities == ""

@@ -182,6 +182,8 @@ TEXT_FIELDS = {
     "other_language": 60,
     "safe_times": 200,
     "code_word": 60,
+    "preferences": 1000,
+    "priorities": 1000,
 }
 
 

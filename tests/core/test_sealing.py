@@ -33,6 +33,8 @@ DETAILS = SurvivorDetails(
     safe_phone="+1 555 0142 777",
     safe_times="weekdays after four",
     code_word="sunflower",
+    preferences="Please keep the blinds open",
+    priorities="Back to the art class on Fridays",
     aliases=(("Mari Quintana", "nickname"), ("La Flaca", "street_name")),
 )
 SEALED_VALUES = {
@@ -43,6 +45,8 @@ SEALED_VALUES = {
     "safe_phone": "+1 555 0142 777",
     "safe_times": "weekdays after four",
     "code_word": "sunflower",
+    "preferences": "Please keep the blinds open",
+    "priorities": "Back to the art class on Fridays",
 }
 
 
@@ -128,7 +132,7 @@ def test_sealed_values_round_trip_and_the_columns_hold_no_plaintext(marisol: Sur
     ]
     raw_columns = [raw_get(Survivor, name, marisol.pk) for name in SEALED_VALUES]
     raw_columns += [raw_get(SurvivorAlias, "name", a.pk) for a in aliases]
-    assert len(raw_columns) == 9
+    assert len(raw_columns) == 11
     for raw in raw_columns:
         assert raw is not None
         assert raw.startswith(prefix)

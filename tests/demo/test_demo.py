@@ -134,6 +134,16 @@ def test_names_are_diverse(demo_community):
     assert all("555-01" in phone for phone in phones)
 
 
+def test_some_say_how_to_work_with_them_and_what_matters_most(demo_community):
+    people = list(Survivor.objects.all())
+    assert sum(bool(s.preferences) for s in people) >= 10
+    with_priorities = [s for s in people if s.priorities]
+    assert len(with_priorities) >= 5
+    # A screener never records them: the care plan is not theirs to see.
+    screeners = set(Membership.objects.filter(role=Role.SCREENER).values_list("user", flat=True))
+    assert not {s.created_by_id for s in with_priorities} & screeners
+
+
 def test_rerun_changes_nothing(demo_community):
     before = _counts()
     out = StringIO()

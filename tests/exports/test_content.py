@@ -89,6 +89,17 @@ def test_the_zip_opens_with_the_passphrase_and_holds_the_record(world: World) ->
     assert "never send the passphrase with the file" in files["README.txt"].decode()
 
 
+def test_their_words_are_in_the_file_and_a_record_from_before_has_none(world: World) -> None:
+    survivor = Survivor.objects.get(pk=world.survivor.pk)
+    survivor.preferences = "Knock twice and wait"
+    survivor.save()
+    # A record made before the field existed holds None: nothing recorded.
+    Survivor.objects.filter(pk=survivor.pk).update(priorities=None)
+    person = _record(caseys_approved(world))["survivor"]
+    assert person["preferences"] == "Knock twice and wait"
+    assert person["priorities"] == ""
+
+
 def test_without_the_passphrase_it_does_not_open(world: World) -> None:
     export = caseys_approved(world)
     assert export.archive is not None
@@ -164,7 +175,7 @@ def test_a_role_that_may_not_see_contact_details_gets_none_in_the_file(
 
     approved = AuditEntry.objects.filter(action="export.approved").get()
     assert approved.detail["withheld"] == ["contact"]
-    assert approved.detail["categories"] == ["identity"]
+    assert approved.detail["categories"] == ["care_plan", "identity"]
 
 
 def test_a_partner_without_a_release_would_get_no_identity(world: World) -> None:
@@ -185,7 +196,7 @@ def test_a_partner_without_a_release_would_get_no_identity(world: World) -> None
     everything = b"".join(files.values()).decode("utf-8", "replace")
     for secret in ("Ana", "Pérez", "2010-03-04", PHONE, CODE_WORD):
         assert secret not in everything
-    assert set(packed.withheld) == {"identity", "contact"}
+    assert set(packed.withheld) == {"identity", "contact", "care_plan"}
     assert json.loads(files["record.json"])["survivor"] == {"id": str(world.survivor.pk)}
 
 
@@ -280,3 +291,25 @@ def test_notes_the_requester_may_not_read_stay_out(world: World) -> None:
     everything = b"".join(open_zip(packed.archive, packed.passphrase).values()).decode()
     assert "Drew note." in everything
     assert "Lead note." not in everything
+
+
+def test_the_record_holds_the_needs_assessment_plan_and_calendar(world: World) -> None:
+    from tests.needs.helpers import appointment, assess, goal, session, task
+
+    held = session(world)
+    need = assess(world, "education", held=held, words="I want my diploma")
+    goal(world, "Finish 10th grade", needs=(need,))
+    task(world, "Enrol at the learning centre")
+    appointment(world, "Meeting with the school counsellor")
+    case = _record(caseys_approved(world))["cases"][0]
+    assert case["needs"][0]["in_their_words"] == "I want my diploma"
+    assert case["assessment_sessions"][0]["immediate_safety"]
+    assert case["plan_goals"][0] == {
+        "goal": "Finish 10th grade",
+        "status": "Working on it",
+        "meets": "ESL, GED or other education",
+    }
+    assert case["plan_tasks"][0]["task"] == "Enrol at the learning centre"
+    assert case["appointments"][0]["what"] == "Meeting with the school counsellor"
+    csv_text = _files(caseys_approved(world))["record.csv"].decode("utf-8-sig")
+    assert "I want my diploma" in csv_text

@@ -152,7 +152,7 @@ def test_the_purge_destroys_expired_files_for_good_and_the_chain_holds(world: Wo
 
     out = io.StringIO()
     call_command("purge", stdout=out)
-    assert "and 1 export files" in out.getvalue()
+    assert "1 export files and 0 drafts" in out.getvalue()
     gone = Export.objects.get(pk=expired.pk)
     assert gone.destroyed_at is not None
     assert (gone.archive, gone.passphrase) == (None, None)

@@ -5,6 +5,8 @@
  *    click goes ahead (also works for htmx-driven buttons and forms).
  *  - htmx requests get an X-CSRFToken header from <meta name="csrf-token">
  *    (falling back to the "csrftoken" cookie).
+ *  - <button data-print> prints the page (the print stylesheet leaves out
+ *    whatever is marked .continuum-no-print).
  *  - <fieldset data-shown-with="NAME=VALUE"> is shown only while its form's
  *    checkbox NAME with that VALUE is ticked (without JavaScript, always shown;
  *    the server checks what is needed either way).
@@ -40,6 +42,13 @@
     }
   }
 
+  function onPrintClick(event) {
+    const target = event.target instanceof Element ? event.target : null;
+    if (target && target.closest("button[data-print]")) {
+      window.print();
+    }
+  }
+
   function onHtmxConfigRequest(event) {
     const token = csrfToken();
     if (token && event.detail && event.detail.headers) {
@@ -67,6 +76,7 @@
 
   function init() {
     document.addEventListener("click", onClickCapture, true);
+    document.addEventListener("click", onPrintClick);
     document.addEventListener("change", onChange);
     syncShownWith();
     document.body.addEventListener("htmx:configRequest", onHtmxConfigRequest);

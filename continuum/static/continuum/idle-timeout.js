@@ -18,6 +18,10 @@
  * opens with a live countdown. "Stay signed in" (and Escape) POSTs to the
  * keepalive URL; "Sign out now" submits a POST form to the logout URL. When
  * the full timeout passes, window.location.assign(timedOutUrl).
+ *
+ * Events on document, for scripts that must act first (drafts.js saves what was typed):
+ * "continuum:idle-warning" when the dialog opens, "continuum:idle-timeout" just before
+ * leaving for the timed-out page. Nothing waits for their listeners.
  */
 (() => {
   "use strict";
@@ -132,6 +136,12 @@
     return cfg.timeout - (Date.now() - lastActivity) / 1000;
   }
 
+  // Listeners' errors are reported by the browser, never thrown here, so no listener can
+  // hold up or stop a sign-out.
+  function announce(name) {
+    document.dispatchEvent(new CustomEvent(name));
+  }
+
   // ------------------------------------------------------------ navigation
 
   function goTimedOut() {
@@ -140,6 +150,7 @@
     }
     leaving = true;
     stopTicking();
+    announce("continuum:idle-timeout");
     window.location.assign(cfg.timedOutUrl);
   }
 
@@ -192,8 +203,10 @@
 
     const info = document.createElement("p");
     info.className = "continuum-idle-dialog__info";
-    info.textContent =
-      "We will sign you out if you do nothing, to protect the information in this service. Unsaved changes will be lost.";
+    // A form with drafts (drafts.js) keeps what was typed, so say so rather than frighten.
+    info.textContent = document.querySelector("form[data-draft-key]")
+      ? "We will sign you out if you do nothing, to protect the information in this service. What you have typed in the form is kept, and will be back in it when you sign in again."
+      : "We will sign you out if you do nothing, to protect the information in this service. Unsaved changes will be lost.";
 
     const error = document.createElement("p");
     error.className = "continuum-idle-dialog__error";
@@ -286,6 +299,7 @@
     }
     document.body.classList.add("continuum-idle-warning-open");
     stayButton.focus();
+    announce("continuum:idle-warning");
   }
 
   function closeDialog() {

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from continuum.drafts.queries import expired_drafts
 from continuum.retention import queries
 from continuum.retention.actions import (
     AuditChainBroken,
@@ -46,10 +47,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  export files (kept {settings.CONTINUUM_EXPORT_HOURS} hours): {export_files}"
         )
+        drafts = expired_drafts()
+        self.stdout.write(f"  drafts (kept {settings.CONTINUUM_DRAFT_HOURS} hours): {drafts}")
         if dry_run:
             self.stdout.write("Dry run: nothing was destroyed.")
             return
-        if not sum(count for _rule, count in counts) and not export_files:
+        if not sum(count for _rule, count in counts) and not export_files and not drafts:
             self.stdout.write(self.style.SUCCESS("Nothing is due."))
             return
         run_id = new_run_id()
@@ -72,8 +75,9 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Run {run_id}: destroyed {result.destroyed} records"
-                f" and {result.export_files_destroyed} export files."
+                f"Run {run_id}: destroyed {result.destroyed} records,"
+                f" {result.export_files_destroyed} export files"
+                f" and {result.drafts_destroyed} drafts."
             )
         )
 

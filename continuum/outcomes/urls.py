@@ -1,0 +1,9 @@
+from django.urls import path
+
+from continuum.outcomes import views
+
+app_name = "outcomes"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("needs/", views.needs, name="needs"),
+]
