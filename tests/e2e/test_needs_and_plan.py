@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
+from continuum.drafts.models import Draft
 from continuum.needs.models import AssessmentSession, Need
 from continuum.plans.models import CarePlan, Goal, PlanTask
 from tests.e2e.conftest import PageProblems, Watch, sign_in
@@ -170,3 +172,58 @@ def test_two_sessions_a_plan_with_the_survivor_and_a_task_for_a_partner(
     drew_context.close()
     assert problems.unexpected() == []
 
+
+THEIR_WORDS = (
+    "I don't sleep much since I left. I keep thinking he will find out where I am, and at "
+    "night I hear the phone even when it isn't ringing. I want someone to talk to, a woman, "
+    "not at the police station, and not on Mondays because that is when I see my little "
+    "brother. I tried a group once and did not like it with so many people."
+)
+
+
+def test_a_long_assessment_area_survives_the_idle_sign_out(
+    page: Page, settings: Settings, problems: PageProblems
+) -> None:
+    """The issue's case: a long session, the worker listening, not clicking; the idle
+    sign-out comes, and what was typed about the area is back after signing in again."""
+    settings.IDLE_TIMEOUT_SECONDS = 9
+    settings.IDLE_WARNING_SECONDS = 4
+    world = build_world()
+    sign_in(page, "casey")
+    page.goto(f"/needs/cases/{world.case.pk}/")
+    _start_session(page)
+    in_session = page.url
+    page.get_by_role("link", name="Talk about this Mental health services").click()
+    expect(page.locator("body[data-drafts-ready=true]")).to_have_count(1)
+    _choose(page, "What did you find?", "Need identified")
+    _choose(page, "How soon is help needed?", "Short-term")
+    with page.expect_response("**/drafts/save/") as saved:
+        page.get_by_label("In their own words").fill(THEIR_WORDS)
+    assert saved.value.status == 204
+
+    # She talks; nobody clicks. Warned, then signed out.
+    expect(page.locator("dialog.continuum-idle-dialog")).to_be_visible(timeout=8_000)
+    page.wait_for_url("**/accounts/timed-out/", timeout=10_000)
+    assert not Need.objects.filter(case=world.case, domain__code="mental_health").exists()
+    kept = Draft.objects.get()
+    assert kept.fields["survivor_words"] == [THEIR_WORDS]
+    assert kept.fields["status"] == ["identified"]
+
+    settings.IDLE_TIMEOUT_SECONDS = 900
+    settings.IDLE_WARNING_SECONDS = 120
+    sign_in(page, "casey")
+    page.goto(in_session)
+    page.get_by_role("link", name="Talk about this Mental health services").click()
+    expect(page.get_by_test_id("draft-restored")).to_contain_text("before you were signed out")
+    expect(page.get_by_label("In their own words")).to_have_value(THEIR_WORDS)
+    expect(page.get_by_label("Need identified")).to_be_checked()
+    expect(page.get_by_label("Short-term")).to_be_checked()
+
+    _choose(page, "How was it assessed?", "Talking with the survivor")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_test_id("session-areas")).to_contain_text("Mental health services")
+    need = Need.objects.get(case=world.case, domain__code="mental_health")
+    assert need.survivor_words == THEIR_WORDS
+    assert need.entries.get().session is not None
+    assert not Draft.objects.exists()
+    assert problems.unexpected() == []
