@@ -58,6 +58,8 @@ from continuum.needs.models import (
     SafetyCheck,
     Urgency,
 )
+from continuum.outcomes.needs import case_needs_measures
+from continuum.plans.queries import readable_categories
 from continuum.screening.api import Moment
 
 router = Router(tags=["needs"])
@@ -231,6 +233,30 @@ class SessionDetailOut(SessionOut):
     )
 
 
+class CaseMeasuresOut(Schema):
+    """The case's needs figures, counted only over the domains (and the plan) you may see."""
+
+    identified: int = Field(
+        description="Times a domain became a need (a need met that came back counts again)."
+    )
+    open: int = Field(description="Needs identified or being addressed now.")
+    met: int = Field(description="Times a need was met.")
+    median_days_to_met: float | None = Field(
+        description="Median days from identified to met; null when none was met."
+    )
+    unmet_without_help: int = Field(
+        description="Open needs identified at least `unmet_days` ago with no plan task or "
+        "service for them."
+    )
+    unmet_without_help_domains: list[str] = Field(description="Those needs' domain names.")
+    unmet_days: int = Field(description="CONTINUUM_UNMET_NEED_DAYS, the limit used.")
+    review_due_on: date | None = Field(
+        description="When the plan is next to be gone through with the survivor; null with "
+        "no plan, or when the care plan is withheld from you."
+    )
+    review_on_time: bool | None = Field(description="Whether that is today or later.")
+
+
 class AssessmentOut(Schema):
     case_id: UUID
     started: bool | None = Field(
@@ -242,6 +268,10 @@ class AssessmentOut(Schema):
     sessions: list[SessionOut] = Field(description="Empty unless you may see needs data.")
     withheld: list[str] = Field(
         description="Kinds of data (category codes) of domains your agency may not see now."
+    )
+    measures: CaseMeasuresOut | None = Field(
+        description="The case's needs figures, as its assessment page shows them; null when "
+        "no domain is yours to see."
     )
 
 
@@ -431,6 +461,7 @@ def _assessment_out(actor: Actor, case: Case, *, audit: bool) -> dict[str, Any]:
             "domains": [],
             "sessions": [],
             "withheld": withheld,
+            "measures": None,
         }
     unmet = {need.pk for need in assessment.unmet_without_help}
     open_session = assessment.open_session
@@ -443,6 +474,7 @@ def _assessment_out(actor: Actor, case: Case, *, audit: bool) -> dict[str, Any]:
         "domains": [_state_out(actor, row.domain, row.need, unmet) for row in assessment.rows],
         "sessions": [_session_out(s) for s in assessment.sessions],
         "withheld": withheld,
+        "measures": case_needs_measures(case, categories=readable_categories(actor, case)),
     }
 
 

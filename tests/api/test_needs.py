@@ -784,3 +784,40 @@ def test_a_mentor_sees_only_the_legal_areas_of_the_assessment(world: World) -> N
     _record_needs(world)
     body = api_as(world, with_mentor(world)).get(_path(world)).json()
     assert {d["category"] for d in body["domains"]} == {"legal"}
+
+
+def test_the_assessment_carries_the_cases_figures_over_what_the_reader_may_see(
+    world: World,
+) -> None:
+    """The per-case measures of the assessment page, in the API: counted only over the
+    domains (and the plan) the reader may see, so a figure never tells of a withheld need."""
+    assess(world, "shelter", words="A room of my own")
+    assess(world, "mental_health", words="Someone to talk to")
+    assess(world, "food", words="")
+    assess(world, "food", status="met")
+    long_ago = timezone.now() - timedelta(days=30)
+    Need.objects.filter(case=world.case).update(identified_at=long_ago)
+
+    lead = api_as(world, "casey").get(_path(world)).json()["measures"]
+    assert lead["identified"] == 3
+    assert lead["open"] == 2
+    assert lead["met"] == 1
+    assert lead["median_days_to_met"] is not None
+    assert lead["unmet_without_help"] == 2
+    assert lead["unmet_without_help_domains"] == ["Shelter and housing", "Mental health services"]
+    assert lead["unmet_days"] == 14
+    assert lead["review_due_on"] is None  # no plan yet
+    assert lead["review_on_time"] is None
+
+    release_to_partner(world, {"mental_health"})
+    drew = api_as(world, "drew").get(_path(world)).json()["measures"]
+    assert (drew["identified"], drew["open"], drew["met"]) == (1, 1, 0)
+    assert drew["unmet_without_help_domains"] == ["Mental health services"]
+    assert "Shelter" not in str(drew)
+
+
+def test_no_figures_for_a_reader_who_may_see_no_domain(world: World) -> None:
+    assess(world, "shelter", words="A room of my own")
+    body = api_as(world, "drew").get(_path(world)).json()
+    assert body["domains"] == []
+    assert body["measures"] is None
