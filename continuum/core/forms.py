@@ -78,6 +78,14 @@ class VersionField(forms.IntegerField):
         super().__init__(min_value=1, widget=forms.HiddenInput())
 
 
+class LoadedVersionField(forms.IntegerField):
+    """The version the editor loaded of something that may not exist yet (0: a domain not yet
+    on the case, a case with no plan yet), bounded so a forged value is a 422, not a 500."""
+
+    def __init__(self) -> None:
+        super().__init__(min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput())
+
+
 # USWDS widgets, shared by the forms of every package (Django copies a widget into each field
 # that uses it, so one instance serves them all).
 SELECT = forms.Select(attrs={"class": "usa-select"})

@@ -18,6 +18,7 @@ from continuum.core.forms import (
     RADIOS,
     SELECT,
     TIME,
+    LoadedVersionField,
     PastDateField,
     TextField,
     textarea,
@@ -33,13 +34,6 @@ from continuum.needs.models import (
     Urgency,
 )
 from continuum.screening.forms import LocalMoment
-
-
-class NeedVersionField(forms.IntegerField):
-    """The version the editor loaded: 0 for a domain not yet on the case."""
-
-    def __init__(self) -> None:
-        super().__init__(min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput())
 
 
 class SessionForm(forms.Form):
@@ -171,7 +165,7 @@ class NeedForm(forms.Form):
         help_text=_("Needed once you record what you found."),
     )
     assessed_on = PastDateField(label=_("Assessed on"))
-    version = NeedVersionField()
+    version = LoadedVersionField()
 
     def __init__(self, *args: Any, in_session: bool, leads: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

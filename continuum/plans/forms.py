@@ -19,6 +19,7 @@ from continuum.core.forms import (
     RADIOS,
     SELECT,
     TIME,
+    LoadedVersionField,
     PastDateField,
     TextField,
     textarea,
@@ -47,13 +48,6 @@ from continuum.screening.forms import LocalMoment
 NO_GOAL = ""
 
 
-class PlanVersionField(forms.IntegerField):
-    """The plan's version the editor loaded (0: no plan yet)."""
-
-    def __init__(self) -> None:
-        super().__init__(min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput())
-
-
 class VoiceForm(forms.Form):
     """How the survivor took part in this change: recorded every time the plan changes."""
 
@@ -71,7 +65,7 @@ class VoiceForm(forms.Form):
             "In their words, if they said something about this: “asked for a woman mentor”."
         ),
     )
-    version = PlanVersionField()
+    version = LoadedVersionField()
 
     @property
     def visible_plan_fields(self) -> list[forms.BoundField]:
@@ -259,7 +253,7 @@ class ReviewForm(forms.Form):
         widget=textarea(3),
         help_text=_("In their words: what they want changed, added, or kept."),
     )
-    version = PlanVersionField()
+    version = LoadedVersionField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -273,7 +267,7 @@ class IntervalForm(forms.Form):
         max_value=MAX_REVIEW_DAYS,
         widget=forms.NumberInput(attrs={"class": "usa-input usa-input--small"}),
     )
-    version = PlanVersionField()
+    version = LoadedVersionField()
 
 
 class TaskStatusForm(forms.Form):
