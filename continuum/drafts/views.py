@@ -72,7 +72,10 @@ def _parse(request: HttpRequest) -> tuple[str, Any]:
     if request.content_type == "application/json":
         if len(request.body) > BODY_MAX:
             raise ValueError("too long")
-        payload = json.loads(request.body or b"null")
+        try:
+            payload = json.loads(request.body or b"null")
+        except RecursionError:  # nested thousands deep: no form sends that
+            raise ValueError("too deep") from None
         if not isinstance(payload, dict) or not isinstance(payload.get("key"), str):
             raise ValueError("no key")
         return payload["key"], payload.get("fields", {})

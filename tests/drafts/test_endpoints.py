@@ -179,7 +179,16 @@ def test_a_huge_request_is_refused_before_it_is_read(casey: Client, world: World
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", "[]", '{"fields": {}}', '{"key": 5}', '{"key": "%s", "fields": "text"}'],
+    [
+        "not json",
+        "[]",
+        '{"fields": {}}',
+        '{"key": 5}',
+        '{"key": "%s", "fields": "text"}',
+        # Nested deeper than the parser recurses, and still under the size limit.
+        '{"key": "%s", "fields": ' + "[" * 30_000 + "]" * 30_000 + "}",
+    ],
+    ids=["not-json", "a-list", "no-key", "key-not-text", "fields-not-a-dict", "too-deep"],
 )
 def test_bad_json_is_refused(casey: Client, world: World, body: str) -> None:
     token = _token_on_page(casey, world)
