@@ -110,7 +110,12 @@ def needs(request: HttpRequest, params: Query[PeriodQuery]) -> dict[str, Any]:
     (`measures.viewed`)."""
     actor = request_actor(request)
     try:
-        period = parse_period(params.month, params.from_, params.to)
+        period = parse_period(
+            params.month,
+            params.from_,
+            params.to,
+            whole_months=measures.scope_of(actor).community,
+        )
     except PeriodInvalid as bad:
         raise InvalidInput(str(bad)) from bad
     found = measures.needs_measures(actor, period)

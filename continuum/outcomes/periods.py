@@ -103,9 +103,22 @@ def _day(raw: str) -> date:
         raise problem from bad
 
 
-def parse_period(month: str = "", start: str = "", end: str = "") -> Period:
-    """The period from what was typed (blank: not given). Nothing given: all time."""
+def parse_period(
+    month: str = "", start: str = "", end: str = "", *, whole_months: bool = False
+) -> Period:
+    """The period from what was typed (blank: not given). Nothing given: all time.
+
+    whole_months: only a month or all time, for figures whose small counts are hidden. Two
+    ranges of days that differ by one day (from today, and all time) would let anyone
+    subtract one count from the other and find a small one, day by day."""
     month, start, end = month.strip(), start.strip(), end.strip()
+    if whole_months and (start or end):
+        raise PeriodInvalid(
+            _(
+                "Community-wide figures are given for a whole month or for all time, so that "
+                "no small number can be worked out by comparing ranges of days."
+            )
+        )
     if month and (start or end):
         raise PeriodInvalid(_("Choose a month or a range of days, not both."))
     if month:

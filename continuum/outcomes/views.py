@@ -36,13 +36,13 @@ def index(request: HttpRequest, actor: Actor) -> HttpResponse:
 def needs(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Needs by domain, care-plan reviews and assessment sessions, for a period (GET month,
     or from and to); ?format=csv downloads the same figures. Audited either way."""
-    policy.require(actor, policy.Permission.VIEW_MEASURES)
+    scope = needs_measures.scope_of(actor)
     month = request.GET.get("month", "")
     start = request.GET.get("from", "")
     end = request.GET.get("to", "")
     problem = ""
     try:
-        period = parse_period(month, start, end)
+        period = parse_period(month, start, end, whole_months=scope.community)
     except PeriodInvalid as bad:
         problem = str(bad)
         period = ALL_TIME
@@ -64,6 +64,7 @@ def needs(request: HttpRequest, actor: Actor) -> HttpResponse:
             "measures": measures,
             "scope_label": needs_measures.scope_label(measures.scope),
             "problem": problem,
+            "days_allowed": not scope.community,
             **_form_values(period, typed=(month, start, end) if problem else None),
             "csv_query": "" if problem else query.urlencode(),
             "rows": [

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from continuum.access.actor import Channel
 from continuum.api.tokens import create_token
@@ -111,3 +112,16 @@ def test_the_query_parameters_are_documented() -> None:
     operation = document["paths"][PATH]["get"]
     names = {p["name"] for p in operation["parameters"]}
     assert names == {"month", "from", "to"}
+
+
+@pytest.mark.parametrize(
+    "query", ["from=2026-01-01", "to=2026-01-31", "from=2026-01-01&to=2026-01-31"]
+)
+def test_community_figures_come_by_whole_months_only(community: Community, query: str) -> None:
+    """Two ranges of days a day apart would give away a small count by subtraction."""
+    status, body = _get(community.world, "avery", query)
+    assert status == 422
+    assert "whole month or for all time" in body["detail"]
+    month = timezone.localdate().isoformat()[:7]
+    assert _get(community.world, "avery", f"month={month}")[0] == 200
+    assert _get(community.world, "avery")[0] == 200

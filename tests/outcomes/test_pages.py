@@ -211,3 +211,18 @@ def test_figures_say_when_now_is(world: World) -> None:
     page = world.client_for("sam").get(URL).content.decode()
     assert timezone.localdate().strftime("%-d %b %Y") in page
     assert "Waiting more than 14 days with nothing planned (now)" in page
+
+
+def test_the_analyst_chooses_a_month_not_days(community: Community) -> None:
+    client = community.world.client_for("avery")
+    page = client.get(URL).content.decode()
+    assert 'name="month"' in page
+    assert 'name="from"' not in page
+    assert 'name="to"' not in page
+    assert "by whole months" in page
+    refused = client.get(f"{URL}?from=2026-01-01&to=2026-01-31&format=csv")
+    assert refused["Content-Type"].startswith("text/html")  # never the CSV
+    assert 'data-testid="period-problem"' in refused.content.decode()
+    assert "whole month or for all time" in refused.content.decode()
+    # The supervisor, who sees exact counts of their own cases anyway, keeps ranges of days.
+    assert 'name="from"' in community.world.client_for("sam").get(URL).content.decode()
