@@ -8,6 +8,8 @@ final rule), which is why it is not in plain language: recipients must see the l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.utils.translation import gettext_lazy as _
 
 from continuum.access.categories import DataCategory
@@ -33,3 +35,21 @@ REDISCLOSURE_NOTICE = _(
     "release of medical or other information is NOT sufficient to meet the required "
     "elements of written consent to further use or redisclose the record (see 42 CFR 2.31)."
 )
+
+
+def redisclosure_notice(category: str, from_agency_id: int | None, reader_agency_id: int) -> str:
+    """The 2.32 notice that substance-use information must carry when it reaches another
+    agency than the one that recorded it (every page, API answer and export that shows it);
+    "" when none is needed."""
+    if category == PART2_CATEGORY and from_agency_id != reader_agency_id:
+        return str(REDISCLOSURE_NOTICE)
+    return ""
+
+
+def notice_for_any(shown: Iterable[tuple[str, int | None]], reader_agency_id: int) -> str:
+    """The notice for a page that shows these (category, recording agency) items, when any of
+    them needs it; "" otherwise."""
+    for category, from_agency_id in shown:
+        if notice := redisclosure_notice(category, from_agency_id, reader_agency_id):
+            return notice
+    return ""

@@ -126,6 +126,37 @@ def _released(
     return found
 
 
+def episode_categories(actor: Actor, cases: Iterable[Case]) -> dict[UUID, frozenset[str]]:
+    """Per case (all of one survivor), the categories this actor may see of the records that
+    belong to that episode of care — its needs, care plan, appointments and notes: all its
+    role allows for the case's own lead agency, or under break-glass; for any other agency,
+    even one that leads a later case, only what a release or legal basis in force gives it.
+    Leading care now must not open what the survivor told the agency that led before
+    (categories_for, which decides per person, would). At most 4 queries for any number."""
+    listed = list(cases)
+    role = frozenset(str(c) for c in ROLE_CATEGORIES.get(actor.role, frozenset()))
+    result: dict[UUID, frozenset[str]] = {}
+    others = []
+    for case in listed:
+        if case.lead_agency_id == actor.agency_id or getattr(case, "emergency_only", False):
+            result[case.pk] = role
+        else:
+            others.append(case)
+    if not others:
+        return result
+    survivor = others[0].survivor
+    under_grant = bool(_under_grant(actor, [survivor.pk]))
+    shared = role if under_grant else role & released_to(actor, survivor)
+    for case in others:
+        result[case.pk] = shared
+    return result
+
+
+def case_categories(actor: Actor, case: Case) -> frozenset[str]:
+    """episode_categories for one case."""
+    return episode_categories(actor, [case])[case.pk]
+
+
 def released_to(actor: Actor, survivor: Survivor) -> frozenset[str]:
     """The categories a release or legal basis in force gives the actor's agency for this
     person, whatever it leads (3 queries). For records that belong to one episode of care,

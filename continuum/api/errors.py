@@ -27,7 +27,7 @@ from continuum.core.models import EditConflict
 from continuum.needs.actions import NeedChange, NeedConflict
 from continuum.plans import snapshot
 from continuum.plans.actions import PlanConflict
-from continuum.plans.queries import readable_categories
+from continuum.plans.queries import hide_made_stricter, readable_categories
 from continuum.screening.actions import ScreeningRefused
 from continuum.survivors.actions import ReleaseRefused
 
@@ -125,7 +125,9 @@ def plan_conflict_body(request: HttpRequest, exc: PlanConflict) -> dict[str, Any
     the token may see), which fields of the edited item clash, and what was sent."""
     actor = request_actor(request)
     case = exc.plan.case
-    changes = snapshot.compare(exc.base, exc.current, readable_categories(actor, case))
+    readable = readable_categories(actor, case)
+    hide_made_stricter(case, readable, exc.base, exc.current)
+    changes = snapshot.compare(exc.base, exc.current, readable)
     record_case_read(actor, case, "plan_conflict", versions=[exc.base_number, exc.current_number])
     return {
         "detail": str(exc),

@@ -140,10 +140,7 @@ def readable_note_categories(actor: Actor, case: Case) -> frozenset[str]:
     their role may see for the case's own lead agency (or under break-glass); for any other
     agency — even one that leads a later case — only what a release or legal basis in force
     gives it. An agency's own notes are added by readable_notes."""
-    role = ROLE_CATEGORIES.get(actor.role, frozenset())
-    if case.lead_agency_id == actor.agency_id or getattr(case, "emergency_only", False):
-        return frozenset(role & set(NOTE_CATEGORIES))
-    return frozenset(role & sharing.released_to(actor, case.survivor) & set(NOTE_CATEGORIES))
+    return frozenset(sharing.case_categories(actor, case) & set(NOTE_CATEGORIES))
 
 
 def readable_notes(actor: Actor, case: Case) -> list[CaseNote]:

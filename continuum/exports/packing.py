@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from continuum.access.actor import Actor
 from continuum.access.categories import SURVIVOR_FIELDS, DataCategory
-from continuum.access.part2 import REDISCLOSURE_NOTICE
+from continuum.access.part2 import REDISCLOSURE_NOTICE, redisclosure_notice
 from continuum.access.policy import Forbidden
 from continuum.cases import queries as case_queries
 from continuum.cases.models import Case
@@ -247,6 +247,7 @@ def _needs(requester: Actor, case: Case) -> dict[str, Any]:
                 "found": row.need.get_source_display(),
                 "found_on": _value(row.need.identified_at),
                 "come_back_later": row.need.deferred,
+                **_notice(row.domain.category, row.need.updated_by_agency_id, requester),
             }
             for row in found.rows
             if row.need is not None
@@ -277,6 +278,7 @@ def _plan(requester: Actor, case: Case) -> dict[str, Any]:
                 "goal": g.goal.words,
                 "status": g.goal.get_status_display(),
                 "meets": "; ".join(n.domain.name for n in g.needs),
+                **_notice(g.goal.category, case.lead_agency_id, requester),
             }
             for g in goals
         ],
@@ -286,6 +288,7 @@ def _plan(requester: Actor, case: Case) -> dict[str, Any]:
                 "who": plan_snapshot.owner_label(t),
                 "by": _value(t.due_on),
                 "status": t.get_status_display(),
+                **_notice(t.category, case.lead_agency_id, requester),
             }
             for t in tasks
         ],
@@ -299,10 +302,18 @@ def _plan(requester: Actor, case: Case) -> dict[str, Any]:
                 "where": a.place,
                 "kind": a.get_kind_display(),
                 "status": a.get_status_display(),
+                **_notice(a.category, a.created_by_agency_id, requester),
             }
             for a in appointments
         ],
     }
+
+
+def _notice(category: str, from_agency_id: int | None, requester: Actor) -> dict[str, str]:
+    """42 CFR 2.32: another agency's substance-use information carries the notice in the
+    file too (as a "notice" field), as it does on screen."""
+    notice = redisclosure_notice(category, from_agency_id, requester.agency_id)
+    return {"notice": notice} if notice else {}
 
 
 def _sharing(requester: Actor, survivor: Survivor, withheld: set[str]) -> dict[str, Any]:

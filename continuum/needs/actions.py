@@ -200,8 +200,9 @@ def record_needs_from_screening(
 
 
 def domain_categories_for(actor: Actor, case: Case) -> frozenset[str]:
-    """The data categories of domains this actor may see for the case's survivor now."""
-    allowed = sharing.categories_for(actor, [case.survivor]).get(case.survivor_id, frozenset())
+    """The data categories of domains this actor may see on this case now (decided per
+    episode of care: sharing.case_categories)."""
+    allowed = sharing.case_categories(actor, case)
     return frozenset(str(c) for c in DOMAIN_CATEGORIES if c in allowed)
 
 

@@ -26,7 +26,7 @@ from pydantic import Field, StrictBool, StrictInt
 from continuum.access import policy
 from continuum.access.actor import Actor
 from continuum.access.categories import DataCategory
-from continuum.access.part2 import REDISCLOSURE_NOTICE
+from continuum.access.part2 import redisclosure_notice
 from continuum.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -341,10 +341,7 @@ def _none_if_empty(value: str | None) -> str | None:
 
 
 def _notice(category: str, written_by_agency_id: int | None, actor: Actor) -> str | None:
-    """42 CFR 2.32: substance-use information another agency recorded carries the notice."""
-    if category == SUBSTANCE_USE and written_by_agency_id != actor.agency_id:
-        return str(REDISCLOSURE_NOTICE)
-    return None
+    return redisclosure_notice(category, written_by_agency_id, actor.agency_id) or None
 
 
 def _domain_fields(domain: NeedDomain) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.access.part2 import notice_for_any
 from continuum.cases.models import Case
 from continuum.cases.queries import case_for, record_case_read
 from continuum.core.models import EditConflict
@@ -61,6 +62,14 @@ def assessment(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpRespons
         {
             "case": case,
             "assessment": found,
+            "notice": notice_for_any(
+                (
+                    (row.domain.category, row.need.updated_by_agency_id)
+                    for row in (found.rows if found else [])
+                    if row.need is not None
+                ),
+                actor.agency_id,
+            ),
             "figures": figures,
             "can_assess": found is not None and _may_assess(actor, case),
             "can_run_sessions": found is not None and _may_run_sessions(actor, case),
@@ -285,6 +294,10 @@ def domain(request: HttpRequest, actor: Actor, case_id: UUID, code: str) -> Http
             "domain": found_domain,
             "need": need,
             "entries": list(reversed(entries)),
+            "notice": notice_for_any(
+                ((found_domain.category, e.recorded_by_agency_id) for e in entries),
+                actor.agency_id,
+            ),
             "form": form if may_write else None,
             "draft": draft,
             "held": held,

@@ -260,8 +260,7 @@ def _voice(voice: SurvivorVoice) -> SurvivorVoice:
 
 
 def _readable(actor: Actor, case: Case) -> frozenset[str]:
-    allowed = sharing.categories_for(actor, [case.survivor]).get(case.survivor_id, frozenset())
-    return frozenset(str(c) for c in allowed)
+    return sharing.case_categories(actor, case)
 
 
 def _text(value: str, limit: int, empty_message: str) -> str:

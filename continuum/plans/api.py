@@ -30,7 +30,7 @@ from pydantic import Field, StrictInt
 from continuum.access import policy
 from continuum.access.actor import Actor
 from continuum.access.categories import DataCategory
-from continuum.access.part2 import REDISCLOSURE_NOTICE
+from continuum.access.part2 import redisclosure_notice
 from continuum.api.errors import plan_change_out
 from continuum.api.schemas import (
     READ_ERRORS,
@@ -425,11 +425,8 @@ APPOINTMENT_WRITE = {**WRITE_ERRORS, 409: AppointmentConflictOut}
 # --- shaping --------------------------------------------------------------------------------
 
 
-def _notice(category: str, from_agency_id: int, actor: Actor) -> str | None:
-    """42 CFR 2.32: substance-use data another agency wrote carries the notice."""
-    if category == SUBSTANCE_USE and from_agency_id != actor.agency_id:
-        return str(REDISCLOSURE_NOTICE)
-    return None
+def _notice(category: str, from_agency_id: int | None, actor: Actor) -> str | None:
+    return redisclosure_notice(category, from_agency_id, actor.agency_id) or None
 
 
 def _task_out(actor: Actor, case: Case, task: PlanTask) -> dict[str, Any]:
@@ -573,33 +570,11 @@ def _sent(payload: InputSchema) -> dict[str, Any]:
     return payload.model_dump(include=payload.model_fields_set)
 
 
-def _survivor_said(
-    actor: Actor, case: Case, version: PlanVersion, readable: frozenset[str]
-) -> str | None:
-    """What the survivor said, for a reader who may see everything the plan held then and
-    just before: a PlanVersion keeps their words without the kind of data they were about,
-    so a reader kept from a mental-health goal is kept from what was said with it."""
-    said = version.survivor_said or ""
-    if not said:
-        return ""
-    held = [snapshot.loads(version.snapshot)]
-    if version.number > 1:
-        before = queries.version_of(actor, case, version.number - 1)
-        held.append(snapshot.loads(before.snapshot))
-    categories = {
-        str(item.get("category"))
-        for snap in held
-        for kind in snapshot.KINDS
-        for item in snap[kind].values()
-    }
-    return said if categories <= readable else None
-
-
 def _version_detail(actor: Actor, case: Case, version: PlanVersion) -> dict[str, Any]:
     readable = queries.readable_categories(actor, case)
-    items = queries.snapshot_items(snapshot.loads(version.snapshot), readable)
+    items = queries.snapshot_items(case, snapshot.loads(version.snapshot), readable)
     return _version_out(version) | {
-        "survivor_said": _survivor_said(actor, case, version, readable),
+        "survivor_said": queries.survivor_said(case, version, readable),
         "items": items,
     }
 

@@ -35,10 +35,13 @@ from continuum.plans.models import (
     VersionKind,
 )
 
+PLAN_CATEGORIES_TEXT = frozenset(str(c) for c in PLAN_CATEGORIES)
+
 
 def readable_categories(actor: Actor, case: Case) -> frozenset[str]:
-    allowed = sharing.categories_for(actor, [case.survivor]).get(case.survivor_id, frozenset())
-    return frozenset(str(c) for c in allowed)
+    """What of this case's plan (and needs) the actor may read: decided per episode of care
+    (sharing.case_categories), never by who leads care now."""
+    return sharing.case_categories(actor, case)
 
 
 def may_read_plan(actor: Actor, case: Case) -> bool:
@@ -64,6 +67,8 @@ class PlanView:
     readable: frozenset[str]
     unreviewed_changes: int = 0
     last_review: PlanVersion | None = None
+    # What they said at that review, or None when it is not the reader's to see (survivor_said)
+    last_review_said: str | None = None
     withheld: bool = False  # some items are of a kind the reader may not see
     versions: list[PlanVersion] = field(default_factory=list)
 
@@ -134,6 +139,8 @@ def plan_of(actor: Actor, case: Case, *, audit: bool = True) -> PlanView | None:
         versions=versions,
     )
     view.last_review = next((v for v in versions if v.kind == VersionKind.REVIEW), None)
+    if view.last_review is not None:
+        view.last_review_said = survivor_said(case, view.last_review, readable)
     last_review_number = view.last_review.number if view.last_review else 0
     view.unreviewed_changes = sum(
         1
@@ -180,6 +187,31 @@ def service_of(actor: Actor, case: Case, service_id: UUID | str) -> PlannedServi
 # --- versions -------------------------------------------------------------------------------
 
 
+def survivor_said(case: Case, version: PlanVersion, readable: frozenset[str]) -> str | None:
+    """What the survivor said or asked for with this version, for a reader who may see
+    everything the plan held then and just before; None for anyone else. A version keeps
+    their words without the kind of data they were about ("the therapist helps with the
+    flashbacks"), so a reader kept from a mental-health goal is kept from what was said with
+    it. One query when something was said."""
+    said = version.survivor_said or ""
+    if not said:
+        return ""
+    held = [
+        snapshot.loads(kept.snapshot)
+        for kept in PlanVersion.objects.filter(
+            plan_id=version.plan_id, number__in=[version.number, version.number - 1]
+        )
+    ]
+    hide_made_stricter(case, readable, *held)
+    categories = {
+        str(item.get("category"))
+        for snap in held
+        for kind in snapshot.KINDS
+        for item in snap[kind].values()
+    }
+    return said if categories <= readable else None
+
+
 def version_of(actor: Actor, case: Case, number: int) -> PlanVersion:
     if not may_read_plan(actor, case):
         raise policy.NotFound()
@@ -193,6 +225,27 @@ def version_of(actor: Actor, case: Case, number: int) -> PlanVersion:
     return version
 
 
+def hide_made_stricter(case: Case, readable: frozenset[str], *snaps: snapshot.Snapshot) -> None:
+    """Mark, in these loaded snapshots, each item whose kind of data *now* the reader may not
+    see as being of that kind, so that it is hidden in every version: a snapshot keeps the
+    kind an item had then, and a goal moved from the care plan to substance use must not be
+    read in the versions from before it moved. An item is shown only to a reader who may see
+    both the kind it had then and the kind it has now. Nothing to do (and no query) for a
+    reader of every kind the plan holds; else 3 queries."""
+    if readable >= PLAN_CATEGORIES_TEXT:
+        return
+    now: dict[str, str] = {}
+    for model in (Goal, PlanTask, PlannedService):
+        rows = model.objects.filter(plan__case=case).values_list("pk", "category")
+        now.update((str(pk), str(category)) for pk, category in rows)
+    for snap in snaps:
+        for kind in snapshot.KINDS:
+            for item_id, item in snap.get(kind, {}).items():
+                kind_now = now.get(item_id)
+                if kind_now is not None and kind_now not in readable:
+                    item["category"] = kind_now
+
+
 def compare_versions(
     actor: Actor, case: Case, older: int, newer: int
 ) -> tuple[PlanVersion, PlanVersion, list[snapshot.ItemChange]]:
@@ -200,15 +253,18 @@ def compare_versions(
     before = version_of(actor, case, older)
     after = version_of(actor, case, newer)
     readable = readable_categories(actor, case)
-    changes = snapshot.compare(
-        snapshot.loads(before.snapshot), snapshot.loads(after.snapshot), readable
-    )
+    older_snap, newer_snap = snapshot.loads(before.snapshot), snapshot.loads(after.snapshot)
+    hide_made_stricter(case, readable, older_snap, newer_snap)
+    changes = snapshot.compare(older_snap, newer_snap, readable)
     record_case_read(actor, case, "plan_versions", versions=[older, newer])
     return before, after, changes
 
 
-def snapshot_items(snap: snapshot.Snapshot, readable: frozenset[str]) -> dict[str, list[dict]]:
+def snapshot_items(
+    case: Case, snap: snapshot.Snapshot, readable: frozenset[str]
+) -> dict[str, list[dict]]:
     """A snapshot's items the reader may see, for showing one version whole."""
+    hide_made_stricter(case, readable, snap)
     shown: dict[str, list[dict]] = {}
     goals = snap.get("goals", {})
     for kind in snapshot.KINDS:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.access.part2 import notice_for_any
 from continuum.accounts.models import Agency, User
 from continuum.cases.models import CareTeamMember, Case
 from continuum.cases.queries import case_for
@@ -38,7 +39,7 @@ from continuum.plans.forms import (
     TaskForm,
     TaskStatusForm,
 )
-from continuum.plans.models import Goal
+from continuum.plans.models import Appointment, Goal, PlannedService, PlanTask
 
 
 def _may_edit(actor: Actor, case: Case) -> bool:
@@ -62,6 +63,7 @@ def plan(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
         {
             "case": case,
             "view": view,
+            "notice": _plan_notice(actor, case, view, appointments or []),
             "can_edit": view is not None and _may_edit(actor, case),
             "movable": policy.movable_tasks(actor, case, tasks),
             "upcoming": queries.upcoming(appointments or []),
@@ -82,6 +84,39 @@ def plan(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
 # --- the shape of a plan edit ---------------------------------------------------------------
 
 
+def _plan_notice(
+    actor: Actor, case: Case, view: queries.PlanView | None, appointments: list[Appointment]
+) -> str:
+    """42 CFR 2.32 for the plan page: its goals, tasks and services are written by the lead
+    agency; appointments by whoever added them."""
+    items = [(i.category, case.lead_agency_id) for i in _plan_items(view)]
+    items += [(a.category, a.created_by_agency_id) for a in appointments]
+    return notice_for_any(items, actor.agency_id)
+
+
+def _plan_items(view: queries.PlanView | None) -> list[Goal | PlanTask | PlannedService]:
+    if view is None:
+        return []
+    items: list[Goal | PlanTask | PlannedService] = []
+    for shown in view.goals:
+        items += [shown.goal, *shown.tasks, *shown.services]
+    return items + view.loose_tasks + view.loose_services
+
+
+def _snapshot_notice(actor: Actor, case: Case, *snaps: snapshot.Snapshot) -> str:
+    """42 CFR 2.32 for a version of the plan (written by the lead agency), or two compared:
+    the notice when it holds substance-use items the reader is shown."""
+    readable = queries.readable_categories(actor, case)
+    items = [
+        (str(item.get("category")), case.lead_agency_id)
+        for snap in snaps
+        for kind in snapshot.KINDS
+        for item in snap.get(kind, {}).values()
+        if item.get("category") in readable
+    ]
+    return notice_for_any(items, actor.agency_id)
+
+
 def _rebound[F: forms.Form](form: F, rebuild: Callable[[QueryDict], F], version: int) -> F:
     """What was typed, bound again with the plan's version now: sending it again puts it on
     top of the other person's change."""
@@ -95,6 +130,10 @@ def _rebound[F: forms.Form](form: F, rebuild: Callable[[QueryDict], F], version:
 
 def _conflict_context(actor: Actor, case: Case, clash: actions.PlanConflict) -> dict[str, Any]:
     readable = queries.readable_categories(actor, case)
+    queries.hide_made_stricter(case, readable, clash.base, clash.current)
+    queries.record_case_read(
+        actor, case, "plan_conflict", versions=[clash.base_number, clash.current_number]
+    )
     return {
         "conflict": clash,
         "changes_since": snapshot.compare(clash.base, clash.current, readable),
@@ -471,6 +510,11 @@ def versions(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
             "case": case,
             "view": view,
             "comparison": comparison,
+            "notice": _snapshot_notice(
+                actor, case, *(snapshot.loads(v.snapshot) for v in comparison[:2])
+            )
+            if comparison
+            else "",
             "problem": problem,
             "older": older,
             "newer": newer,
@@ -488,13 +532,17 @@ def version(request: HttpRequest, actor: Actor, case_id: UUID, number: int) -> H
     found = queries.version_of(actor, case, number)
     readable = queries.readable_categories(actor, case)
     queries.record_case_read(actor, case, "plan_version", version=number)
+    kept = snapshot.loads(found.snapshot)
+    items = queries.snapshot_items(case, kept, readable)  # hides what was made stricter
     return render(
         request,
         "plans/version.html",
         {
             "case": case,
             "found": found,
-            "items": queries.snapshot_items(snapshot.loads(found.snapshot), readable),
+            "said": queries.survivor_said(case, found, readable),
+            "items": items,
+            "notice": _snapshot_notice(actor, case, kept),
             "nav": "survivors",
         },
     )
@@ -553,6 +601,9 @@ def appointments(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpRespo
         {
             "case": case,
             "appointments": shown,
+            "notice": notice_for_any(
+                ((a.category, a.created_by_agency_id) for a in shown or []), actor.agency_id
+            ),
             "form": form if may_write and shown is not None else None,
             "nav": "survivors",
         },

@@ -19,6 +19,7 @@ from continuum.access import policy
 from continuum.access.actor import Actor
 from continuum.access.categories import ROLE_CATEGORIES, DataCategory
 from continuum.access.part2 import REDISCLOSURE_NOTICE
+from continuum.access.sharing import episode_categories
 from continuum.audit.queries import ACCESS_LOG_LIMIT, access_log_for
 from continuum.cases.actions import CaseRuleBroken, open_case
 from continuum.cases.queries import mdt_due_on, visible_tasks
@@ -147,8 +148,14 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
     cases = queries.cases_of(
         actor, survivor, need_categories=frozenset(c for c in DOMAIN_CATEGORIES if c in categories)
     )
+    # Each case's needs as that episode's rule allows (a later lead reads an earlier lead's
+    # needs only through a release), on top of the person-wide categories asked for above.
+    by_case = episode_categories(actor, cases)
     for case in cases:
         case.open_tasks = visible_tasks(case)  # type: ignore[attr-defined]
+        if hasattr(case, "need_list"):
+            shown = by_case[case.pk]
+            case.need_list = [n for n in case.need_list if n.domain.category in shown]
     for case in cases:
         case.mdt_due_on = mdt_due_on(case)  # type: ignore[attr-defined]
     leads = any(case.lead_agency_id == actor.agency_id for case in cases)
