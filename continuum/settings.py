@@ -193,6 +193,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
+# Flash messages ("Saved: Substance use treatment.") stay on the server with the session: the
+# default keeps them in a cookie that is signed, not encrypted.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_SECURE = HTTPS
 if HTTPS:
     # __Host-: the browser accepts the cookie only if Secure, Path=/ and no Domain, so neither

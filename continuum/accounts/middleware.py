@@ -46,7 +46,7 @@ class IdleLogoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(_PASSIVE_PATHS) or request.path.startswith("/api/"):
+        if request.path_info.startswith(_PASSIVE_PATHS) or request.path_info.startswith("/api/"):
             return self.get_response(request)
         request.idle_seconds = 0.0  # type: ignore[attr-defined]
         if request.user.is_authenticated:
@@ -60,7 +60,7 @@ class IdleLogoutMiddleware:
                 user = request.user
                 logout(request)
                 record(None, AuditAction.TIMED_OUT, user=user if isinstance(user, User) else None)
-                if request.path.startswith(CHECK_ONLY_PATHS):
+                if request.path_info.startswith(CHECK_ONLY_PATHS):
                     response = HttpResponse(status=401)
                 elif request.headers.get("HX-Request"):
                     response = HttpResponse(status=401)
@@ -71,7 +71,7 @@ class IdleLogoutMiddleware:
                 add_never_cache_headers(response)
                 patch_cache_control(response, no_store=True, private=True)
                 return response
-            if not request.path.startswith(CHECK_ONLY_PATHS):
+            if not request.path_info.startswith(CHECK_ONLY_PATHS):
                 request.session[LAST_ACTIVITY] = now
         return self.get_response(request)
 

@@ -80,7 +80,11 @@ class SessionForm(forms.Form):
         label=_("What was done to make them safe"),
         max_length=1000,
         widget=textarea(3),
-        help_text=_("Only when they are not safe: who was called, where they will sleep tonight."),
+        help_text=_(
+            "Only when they are not safe: who was called and what was done (“a safe bed for "
+            "tonight was found”). Never where they are staying: anyone who reads the "
+            "assessment reads this."
+        ),
     )
 
     def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:

@@ -84,6 +84,9 @@ def test_recording_a_domain_in_a_session_and_finishing_it(world: World) -> None:
         },
     )
     assert saved.status_code == 302
+    # "Saved: ESL, GED or other education." waits on the server, not in a cookie.
+    assert "messages" not in saved.cookies
+    assert "Saved: ESL, GED or other education." in client.get(saved["Location"]).content.decode()
     need = Need.objects.get(case=world.case, domain__code="education")
     assert need.survivor_words == "I want my diploma before I'm 18"
     assert NeedEntry.objects.get(need=need).session_id == held.pk
