@@ -379,6 +379,7 @@ class SurvivorCopy:
     case: Case
     goals: list[GoalView]
     loose_tasks: list[PlanTask]
+    loose_services: list[PlannedService]
     appointments: list[Appointment]
     printed_on: date
 
@@ -405,6 +406,7 @@ def survivor_copy(actor: Actor, case: Case) -> SurvivorCopy:
         case=case,
         goals=open_goals,
         loose_tasks=view.loose_tasks,
+        loose_services=view.loose_services,
         appointments=upcoming(appointments, limit=10),
         printed_on=timezone.localdate(),
     )

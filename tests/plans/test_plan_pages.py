@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from continuum.accounts.models import Role
 from continuum.audit.models import AuditAction, AuditEntry
+from continuum.plans.actions import ServiceIn, SurvivorVoice, add_service
 from continuum.plans.models import CarePlan, Goal, PlanTask, PlanVersion
 from tests.needs.helpers import appointment, assess, goal, plan_version, session, task
 from tests.personas import World, add_person, add_survivors, release_to_partner
@@ -232,7 +233,19 @@ def test_the_survivors_copy_has_their_plan_and_no_notes(world: World) -> None:
     goal(world, "Sleep through the night", needs=(need,), category="mental_health")
     task(world, "Ask the doctor about a referral")
     appointment(world, "Dentist check-up")
+    # A bed at a safe house: the paper copy says what, never where.
+    add_service(
+        actor=world.actor("casey"),
+        case=world.case,
+        service=ServiceIn(description="A safe-house bed", provider_id=world.agencies["other"].pk),
+        voice=SurvivorVoice(part="with_survivor"),
+        expected_version=plan_version(world.case),
+    )
     body = world.client_for("casey").get(_url(world, "print/")).content.decode()
+    copy = body.split('data-testid="survivor-copy"')[1]
+    assert "A safe-house bed" in copy
+    assert world.agencies["other"].name not in copy
+    assert "1-800-962-2873" in copy  # the safety numbers print with it, not only the footer
     assert "My plan" in body
     assert "Sleep through the night" in body
     assert "Ask the doctor about a referral" in body
