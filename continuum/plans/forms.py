@@ -3,7 +3,8 @@ every free-text field says what belongs there."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -303,13 +304,17 @@ class AppointmentForm(forms.Form):
         widget=SELECT,
     )
     accompanied_by = forms.ChoiceField(label=_("Who goes with them"), required=False, widget=SELECT)
+    # No default: "Dentist check-up" left as the care plan's kind would show it to a mentor.
     category = forms.ChoiceField(
         label=_("Who may see it"),
         choices=PLAN_CATEGORY_CHOICES,
         widget=SELECT,
         help_text=_(
-            "A court date is always legal data. Choose a stricter kind for a therapy appointment."
+            "Everyone who reads the care plan (a survivor-mentor too) sees “Care plan and "
+            "appointments”. Choose health, mental health or substance use for those "
+            "appointments. A court date is always legal data."
         ),
+        error_messages={"required": _("Choose who may see it.")},
     )
     status = forms.ChoiceField(
         label=_("Status"),
@@ -319,9 +324,20 @@ class AppointmentForm(forms.Form):
     )
     version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput())
 
-    def __init__(self, *args: Any, zone: str, companions: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        zone: str,
+        companions: list[Any],
+        kinds: Collection[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """kinds: the kinds of data the writer may give it (those they read on the case);
+        offering one they may not would end in a refusal that loses what they typed."""
         super().__init__(*args, **kwargs)
         self.zone = zone
+        offered = [(v, label) for v, label in PLAN_CATEGORY_CHOICES if kinds is None or v in kinds]
+        self.fields["category"].choices = [("", _("Choose…")), *offered]  # type: ignore[attr-defined]
         self.fields["accompanied_by"].choices = [  # type: ignore[attr-defined]
             ("", _("No one yet")),
             *((str(u.pk), u.get_full_name() or u.username) for u in companions),
@@ -336,6 +352,16 @@ class AppointmentForm(forms.Form):
             self.add_error("day", _("Check the year."))
             return data
         data["moment"] = LocalMoment.combine(self, "day", "at", self.zone)
+        moment = data.get("moment")
+        if (
+            moment
+            and data.get("status") == AppointmentStatus.PLANNED
+            and moment < timezone.now() - timedelta(hours=1)
+        ):
+            self.add_error(
+                "status",
+                _("This time has passed: say whether it went ahead, or change the day."),
+            )
         return data
 
     def appointment(self) -> AppointmentIn:

@@ -577,7 +577,10 @@ def appointments(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpRespo
     case = case_for(actor, case_id, audit_read=False)
     may_write = allowed(policy.require_appointment_write, actor, case)
     form = AppointmentForm(
-        posted(request), zone=actor.agency.time_zone, companions=_companions(case)
+        posted(request),
+        zone=actor.agency.time_zone,
+        companions=_companions(case),
+        kinds=queries.readable_categories(actor, case),
     )
     status = 200
     if request.method == "POST":
@@ -624,6 +627,7 @@ def edit_appointment(
         posted(request),
         zone=actor.agency.time_zone,
         companions=_companions(case),
+        kinds=queries.readable_categories(actor, case),
         initial={
             "kind": found.kind,
             "what": found.what,
@@ -651,7 +655,10 @@ def edit_appointment(
                 form = _rebound(
                     form,
                     lambda d: AppointmentForm(
-                        d, zone=actor.agency.time_zone, companions=_companions(case)
+                        d,
+                        zone=actor.agency.time_zone,
+                        companions=_companions(case),
+                        kinds=queries.readable_categories(actor, case),
                     ),
                     _refreshed_version(found),
                 )

@@ -374,3 +374,58 @@ def test_a_session_for_the_assessment_is_not_needed_for_a_plan(world: World) -> 
     """The plan can be written before or after the assessment: the survivor leads."""
     session(world)
     assert world.client_for("casey").get(_url(world, "goals/new/")).status_code == 200
+
+
+def _appointment_form(**changes: str) -> dict[str, str]:
+    day = timezone.localdate() + timedelta(days=5)
+    return {
+        "kind": "appointment",
+        "what": "Dentist check-up",
+        "day": day.isoformat(),
+        "at": "15:00",
+        "place": "Health clinic, 2nd floor",
+        "category": "health",
+        "status": "planned",
+        **changes,
+    }
+
+
+def test_who_may_see_an_appointment_is_always_chosen(world: World) -> None:
+    """Left to a default, a dentist's appointment would be the care plan's: a mentor's."""
+    from continuum.plans.models import Appointment
+
+    client = world.client_for("casey")
+    form = client.get(_url(world, "appointments/")).content.decode()
+    assert '<option value="" selected>Choose…</option>' in form
+    refused = client.post(_url(world, "appointments/"), _appointment_form(category=""))
+    assert refused.status_code == 422
+    assert "Choose who may see it." in refused.content.decode()
+    assert "Dentist check-up" in refused.content.decode()  # nothing typed is lost
+    assert not Appointment.objects.exists()
+    saved = client.post(_url(world, "appointments/"), _appointment_form())
+    assert saved.status_code == 302
+    listing = client.get(_url(world, "appointments/")).content.decode()
+    assert 'data-testid="appointment-kind-of-data">Health<' in listing
+
+
+def test_a_mentor_is_offered_only_the_kinds_they_may_give(world: World) -> None:
+    add_person(world, "mina", "lead", Role.SURVIVOR_MENTOR, on_team_as="survivor_mentor")
+    form = world.client_for("mina").get(_url(world, "appointments/")).content.decode()
+    offered = form.split('name="category"')[1].split("</select>")[0]
+    assert 'value="care_plan"' in offered
+    assert 'value="legal"' in offered
+    for withheld in ("health", "mental_health", "substance_use"):
+        assert f'value="{withheld}"' not in offered
+
+
+def test_a_time_that_has_passed_is_not_coming_up(world: World) -> None:
+    from continuum.plans.models import Appointment
+
+    client = world.client_for("casey")
+    past = (timezone.localdate() - timedelta(days=3)).isoformat()
+    refused = client.post(_url(world, "appointments/"), _appointment_form(day=past))
+    assert refused.status_code == 422
+    assert "This time has passed" in refused.content.decode()
+    kept = client.post(_url(world, "appointments/"), _appointment_form(day=past, status="kept"))
+    assert kept.status_code == 302
+    assert Appointment.objects.get().status == "kept"
