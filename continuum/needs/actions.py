@@ -439,6 +439,15 @@ def start_session(*, actor: Actor, case: Case, details: SessionDetails) -> Asses
     policy.require_lead_team_write(actor, case, policy.Permission.RUN_ASSESSMENT_SESSION)
     Case.objects.select_for_update().filter(pk=case.pk).first()
     details = _checked_session(case, details)
+    still_open = case.assessment_sessions.filter(finished_at__isnull=True).first()
+    if still_open is not None:  # a second tab, or yesterday's session never finished
+        raise NeedsRuleBroken(
+            _(
+                "Session %(number)s is still open: carry on in it, or finish it before "
+                "starting another."
+            )
+            % {"number": still_open.number}
+        )
     number = (case.assessment_sessions.aggregate(n=Max("number"))["n"] or 0) + 1
     session = AssessmentSession.objects.create(
         case=case,
@@ -497,6 +506,8 @@ def _checked_session(case: Case, details: SessionDetails) -> SessionDetails:
             _("Safety steps can be at most %(limit)s characters.") % {"limit": SAFETY_STEPS_MAX}
         )
     _check_safety(case, details.safety_check, steps, details.held_at)
+    if details.safety_check != SafetyCheck.NOT_SAFE:
+        steps = ""  # typed, then "safe" chosen: what to do was not needed, and is not kept
     return SessionDetails(
         held_at=details.held_at,
         place=details.place,

@@ -8,7 +8,13 @@ from typing import Any
 from django.utils import timezone
 
 from continuum.cases.models import Case
-from continuum.needs.actions import NeedChange, SessionDetails, assess_need, start_session
+from continuum.needs.actions import (
+    NeedChange,
+    SessionDetails,
+    assess_need,
+    save_session_summary,
+    start_session,
+)
 from continuum.needs.models import AssessmentSession, Need, NeedDomain
 from continuum.plans.actions import (
     AppointmentIn,
@@ -38,6 +44,17 @@ def session(world: World, *, by: str = "casey", case: Case | None = None) -> Ass
             participants=("survivor",),
             safety_check="safe_now",
         ),
+    )
+
+
+def finish(world: World, held: AssessmentSession, *, by: str = "casey") -> AssessmentSession:
+    """Finish a session with a short summary, as the case manager does at the end."""
+    return save_session_summary(
+        actor=world.actor(by),
+        session=AssessmentSession.objects.get(pk=held.pk),
+        summary="Went through what we planned.",
+        expected_version=AssessmentSession.objects.get(pk=held.pk).version,
+        finish=True,
     )
 
 

@@ -28,7 +28,7 @@ from continuum.needs.models import (
     NeedStatus,
 )
 from continuum.needs.queries import assessment_of, history_of
-from tests.needs.helpers import assess, session
+from tests.needs.helpers import assess, finish, session
 from tests.personas import World, add_person, release_to_partner
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +178,7 @@ def test_the_assessment_cannot_start_without_a_safety_check(world: World) -> Non
         )
     assert not world.case.assessment_sessions.exists()
     first = start_session(actor=world.actor("casey"), case=world.case, details=_details())
+    finish(world, first)
     # Later sessions may go on from the safety check already made.
     later = start_session(
         actor=world.actor("casey"), case=world.case, details=_details(safety_check="not_this_time")
@@ -374,3 +375,29 @@ def test_the_audit_log_never_names_the_domain_or_holds_the_words(world: World) -
     assert "Drinking" not in text
     assert "substance_use" in text  # the category is recorded, as for notes
     assert "domain" not in entry.detail
+
+
+def test_a_second_session_waits_until_the_open_one_is_finished(world: World) -> None:
+    first = start_session(actor=world.actor("casey"), case=world.case, details=_details())
+    with pytest.raises(NeedsRuleBroken, match="Session 1 is still open"):
+        start_session(actor=world.actor("sam"), case=world.case, details=_details())
+    assert world.case.assessment_sessions.count() == 1
+    finish(world, first)
+    second = start_session(actor=world.actor("sam"), case=world.case, details=_details())
+    assert second.number == 2
+
+
+def test_safety_steps_are_kept_only_when_they_were_not_safe(world: World) -> None:
+    safe = start_session(
+        actor=world.actor("casey"),
+        case=world.case,
+        details=_details(safety_check="safe_now", safety_steps="Called the hotline"),
+    )
+    assert safe.safety_steps == ""
+    finish(world, safe)
+    not_safe = start_session(
+        actor=world.actor("casey"),
+        case=world.case,
+        details=_details(safety_check="not_safe", safety_steps="Called the hotline"),
+    )
+    assert not_safe.safety_steps == "Called the hotline"

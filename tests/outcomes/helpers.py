@@ -160,7 +160,8 @@ def review(world: World, case: Case, on: date, *, by: str = "casey") -> None:
 def session(
     world: World, case: Case, *, when: datetime, with_survivor: bool, by: str = "casey"
 ) -> AssessmentSession:
-    return needs_actions.start_session(
+    """A session held then, and finished (the next one on the case can start)."""
+    held = needs_actions.start_session(
         actor=world.actor(by),
         case=case,
         details=SessionDetails(
@@ -169,6 +170,9 @@ def session(
             participants=("survivor",) if with_survivor else ("guardian",),
             safety_check="safe_now",
         ),
+    )
+    return needs_actions.save_session_summary(
+        actor=world.actor(by), session=held, summary="", expected_version=held.version, finish=True
     )
 
 
