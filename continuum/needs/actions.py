@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from continuum.access import policy, sharing
 from continuum.access.actor import Actor
@@ -117,8 +118,9 @@ class NeedConflict(EditConflict):
     ) -> None:
         super().__init__(
             _(
-                "Someone else saved this domain while you were working on it. Nothing you "
-                "typed is lost: compare the two below, then save what is right."
+                "Someone else saved this area while you were working on it. Nothing you "
+                "typed is lost: it is still in the form. Compare it with what they saved, then "
+                "save what is right."
             )
         )
         self.need = need
@@ -239,7 +241,7 @@ def assess_need(
         base = _entry_change(need, expected_version)
         raise NeedConflict(need=need, base=base, mine=change, sent_version=expected_version)
     if need is None and expected_version not in (None, 0):
-        raise NeedsRuleBroken(_("This domain has no assessment to change yet."))
+        raise NeedsRuleBroken(_("Nothing has been recorded about this area yet."))
     if need is None and not domain.is_active:
         raise NeedsRuleBroken(
             _("This area is no longer asked in new assessments: record it under another.")
@@ -273,7 +275,7 @@ def _check_change(
     if change.status not in NeedStatus.values:
         raise NeedsRuleBroken(_("Choose what you found."))
     if change.deferred and change.status != NeedStatus.NOT_DISCUSSED:
-        raise NeedsRuleBroken(_("“Come back to this later” is for a domain not talked about yet."))
+        raise NeedsRuleBroken(_("“Come back to this later” is for an area not talked about yet."))
     if change.status == NeedStatus.NOT_DISCUSSED and not (
         change.deferred or change.survivor_words or change.observations
     ):
@@ -585,7 +587,11 @@ def save_session_summary(
             actor,
             case,
             EventKind.ASSESSMENT,
-            summary=_("Needs assessment session %(number)s finished: %(count)s domains covered")
+            summary=ngettext(
+                "Needs assessment session %(number)s finished: %(count)s area covered",
+                "Needs assessment session %(number)s finished: %(count)s areas covered",
+                covered,
+            )
             % {"number": session.number, "count": covered},
         )
     return session
@@ -607,11 +613,11 @@ class DomainDetails:
 def _checked_domain(details: DomainDetails) -> DomainDetails:
     name = clean_text(details.name)
     if not name:
-        raise NeedsRuleBroken(_("Give the domain a name."))
+        raise NeedsRuleBroken(_("Give the area a name."))
     if len(name) > 120:
-        raise NeedsRuleBroken(_("A domain's name can be at most 120 characters."))
+        raise NeedsRuleBroken(_("An area's name can be at most 120 characters."))
     if details.category not in {str(c) for c in DOMAIN_CATEGORIES}:
-        raise NeedsRuleBroken(_("Choose what kind of data the domain holds."))
+        raise NeedsRuleBroken(_("Choose what kind of data the area holds."))
     why = clean_text(details.why_we_ask)
     if len(why) > 400:
         raise NeedsRuleBroken(_("“Why we ask” can be at most 400 characters."))
@@ -635,9 +641,9 @@ def add_domain(*, actor: Actor, details: DomainDetails) -> NeedDomain:
     details = _checked_domain(details)
     code = slugify(details.name)[:40].strip("-").replace("-", "_") or "domain"
     if NeedDomain.objects.filter(code=code).exists():
-        raise NeedsRuleBroken(_("There is a domain with this name already."))
+        raise NeedsRuleBroken(_("There is an area with this name already."))
     if NeedDomain.objects.filter(name__iexact=details.name).exists():
-        raise NeedsRuleBroken(_("There is a domain with this name already."))
+        raise NeedsRuleBroken(_("There is an area with this name already."))
     position = details.position
     if position is None:
         position = (NeedDomain.objects.aggregate(p=Max("position"))["p"] or 0) + 1
@@ -665,13 +671,13 @@ def change_domain(*, actor: Actor, domain: NeedDomain, details: DomainDetails) -
     if details.category != domain.category and Need.objects.filter(domain=domain).exists():
         raise NeedsRuleBroken(
             _(
-                "Cases already hold needs in this domain, so what kind of data it holds cannot "
+                "Cases already hold needs in this area, so what kind of data it holds cannot "
                 "change: that would show what survivors said to agencies their releases do "
-                "not name. Add a new domain instead."
+                "not name. Add a new area instead."
             )
         )
     if NeedDomain.objects.filter(name__iexact=details.name).exclude(pk=domain.pk).exists():
-        raise NeedsRuleBroken(_("There is a domain with this name already."))
+        raise NeedsRuleBroken(_("There is an area with this name already."))
     domain.name = details.name
     domain.category = details.category
     domain.why_we_ask = details.why_we_ask

@@ -128,7 +128,7 @@ class NeedForm(forms.Form):
         required=False,
         widget=CHECKBOX,
         help_text=_(
-            "They do not have to talk about this today. Leave “Not yet discussed” chosen and "
+            "They do not have to talk about this today. Choose “Not yet discussed” above and "
             "tick this, so the next session comes back to it."
         ),
     )
@@ -222,7 +222,7 @@ class SummaryForm(forms.Form):
         widget=textarea(5),
         help_text=_(
             "The session in a few lines: what you talked about, what they asked for, what "
-            "comes next. The domains you recorded are listed already."
+            "comes next. The areas you recorded are listed already."
         ),
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput())

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from continuum.access import policy
 from continuum.access.actor import Actor
+from continuum.access.categories import DataCategory
 from continuum.access.part2 import notice_for_any
 from continuum.cases.models import Case
 from continuum.cases.queries import case_for, record_case_read
@@ -71,6 +72,9 @@ def assessment(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpRespons
                 actor.agency_id,
             ),
             "figures": figures,
+            # Sessions are needs data: a mentor must not read "not started" when they were held.
+            "sessions_withheld": found is not None
+            and str(DataCategory.NEEDS.label) in found.withheld,
             "can_assess": found is not None and _may_assess(actor, case),
             "can_run_sessions": found is not None and _may_run_sessions(actor, case),
             "statuses": NeedStatus,

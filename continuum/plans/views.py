@@ -470,7 +470,12 @@ def move_task(request: HttpRequest, actor: Actor, case_id: UUID, task_id: UUID) 
         except actions.PlanRuleBroken as problem:
             messages.error(request, str(problem))
         else:
-            messages.success(request, _("Task updated."))
+            # Named, so a click on the wrong row is seen at once (My work drops a done task).
+            messages.success(
+                request,
+                _("“%(task)s” is now: %(status)s.")
+                % {"task": task.title, "status": task.get_status_display()},
+            )
     target = form.cleaned_data.get("next", "") if form.is_valid() else ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         return redirect(target)

@@ -109,9 +109,9 @@ def test_only_a_network_admin_manages_domains(world: World) -> None:
     [
         (
             {"name": "Shelter and housing", "category": "needs"},
-            "There is a domain with this name already.",
+            "There is an area with this name already.",
         ),
-        ({"name": "shelter", "category": "needs"}, "There is a domain with this name already."),
+        ({"name": "shelter", "category": "needs"}, "There is an area with this name already."),
     ],
 )
 def test_a_duplicate_domain_is_refused(world: World, body: dict, message: str) -> None:
@@ -294,7 +294,7 @@ def test_a_stale_version_is_409_with_both_versions_and_nothing_saved(world: Worl
     )
     assert response.status_code == 409
     body = response.json()
-    assert body["detail"].startswith("Someone else saved this domain while you were working")
+    assert body["detail"].startswith("Someone else saved this area while you were working")
     assert body["current"]["version"] == 2
     assert body["current"]["observations"] == "Sam's"
     assert body["yours"]["version"] == 1
@@ -336,7 +336,7 @@ def test_a_version_for_a_domain_not_on_the_case_is_422(world: World) -> None:
         {"version": 3, "status": "no_need", "method": "record_review"},
     )
     assert response.status_code == 422
-    assert response.json() == {"detail": "This domain has no assessment to change yet."}
+    assert response.json() == {"detail": "Nothing has been recorded about this area yet."}
 
 
 def test_talking_with_them_is_recorded_in_a_session(world: World) -> None:

@@ -199,6 +199,13 @@ def test_a_mentor_reads_no_clinical_domain(world: World) -> None:
     assert 'data-domain="mental_health"' not in body
     assert 'data-domain="substance_use"' not in body
     assert 'data-domain="court_advocacy"' in body  # legal: a mentor goes to court with them
+    # Sessions were held (assess records from records here; hold one): never "not started".
+    finish(world, session(world))
+    body = world.client_for("mina").get(_assessment_url(world)).content.decode()
+    assert "has not started yet" not in body
+    assert 'data-testid="sessions-withheld"' in body
+    lead = world.client_for("casey").get(_assessment_url(world)).content.decode()
+    assert 'data-testid="sessions-withheld"' not in lead
 
 
 def test_the_assessment_page_costs_the_same_with_a_long_history(world: World) -> None:

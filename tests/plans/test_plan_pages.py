@@ -101,7 +101,13 @@ def test_a_task_for_another_agency_needs_a_release_and_then_reaches_its_dashboar
     made_task.refresh_from_db()
     assert made_task.status == "done"
     assert made_task.done_at is not None
-    assert "Weekly counselling sessions" not in drew.get("/cases/").content.decode()
+    my_work = drew.get("/cases/").content.decode()
+    # Gone from the list, and the message says which task, so a wrong click is seen.
+    assert "“Weekly counselling sessions” is now: Done." in my_work
+    assert (
+        'data-testid="my-plan-tasks"' not in my_work
+        or "Weekly counselling" not in (my_work.split('data-testid="my-plan-tasks"')[1])
+    )
     latest = PlanVersion.objects.filter(plan__case=world.case).order_by("-number").first()
     assert latest is not None
     assert latest.kind == "task_update"
