@@ -10,13 +10,13 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 # Browser features no page of Continuum uses, switched off for the page and anything it might
 # embed, so that an injected script (or a compromised vendored file) cannot ask for the
 # camera, the microphone or where the person at the keyboard is. Names the current browsers
-# recognise (an unknown name only logs a console warning). interest-cohort (FLoC) is gone;
+# recognise (an unknown name logs a console warning on every page: Chromium 156 knows neither
+# bluetooth nor web-share). interest-cohort (FLoC) is gone;
 # browsing-topics is its successor. Sign-in is by TOTP, so WebAuthn (publickey-credentials-*)
 # is off too: allow it here if passkeys are ever added.
 PERMISSIONS_POLICY_DENIED = (
     "accelerometer",
     "autoplay",
-    "bluetooth",
     "browsing-topics",
     "camera",
     "display-capture",
@@ -40,7 +40,6 @@ PERMISSIONS_POLICY_DENIED = (
     "serial",
     "storage-access",
     "usb",
-    "web-share",
     "xr-spatial-tracking",
 )
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in PERMISSIONS_POLICY_DENIED)

@@ -45,7 +45,9 @@ class PageProblems:
     messages: list[str] = field(default_factory=list)
 
     def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # A Permissions-Policy name the browser does not know is only a warning, on every page.
+        unknown_feature = message.type == "warning" and "Unrecognized feature" in message.text
+        if message.type == "error" or unknown_feature:
             self.messages.append(f"console: {message.text} @ {message.location.get('url', '')}")
 
     def on_page_error(self, error: Exception) -> None:
