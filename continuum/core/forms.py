@@ -19,6 +19,10 @@ class TextField(forms.CharField):
         kwargs.setdefault("required", False)
         widget = kwargs.pop("widget", None) or forms.TextInput(attrs={"class": "usa-input"})
         super().__init__(*args, widget=widget, **kwargs)
+        # Django's own ("Ensure this value has at most…") is not plain language.
+        self.error_messages["max_length"] = _(
+            "This can be at most %(limit_value)d characters; it has %(show_value)d."
+        )
 
     def to_python(self, value: Any) -> str:
         return clean_text(super().to_python(value) or "")

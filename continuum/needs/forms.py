@@ -87,6 +87,17 @@ class SessionForm(forms.Form):
         ),
     )
 
+    # As the page asks them: safety first (the error list follows this order too).
+    field_order = [
+        "safety_check",
+        "safety_steps",
+        "held_on",
+        "held_at",
+        "place",
+        "participants",
+        "interpreter_language",
+    ]
+
     def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.zone = zone

@@ -172,6 +172,13 @@ class TaskForm(VoiceForm):
         error_messages={"required": _("Choose who does it.")},
     )
     due_on = forms.DateField(label=_("By"), required=False, widget=DATE)
+
+    def clean_due_on(self) -> date | None:
+        due: date | None = self.cleaned_data.get("due_on")
+        if due and not 2000 <= due.year <= 2100:  # the action's rule, said at the field
+            raise forms.ValidationError(_("Check the year of the date it is due."))
+        return due
+
     status = forms.ChoiceField(
         label=_("Status"), choices=TaskStatus.choices, widget=RADIOS, initial=TaskStatus.TO_DO
     )
@@ -277,7 +284,12 @@ class TaskStatusForm(forms.Form):
 
 
 class AppointmentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What kind"), choices=AppointmentKind.choices, widget=RADIOS)
+    kind = forms.ChoiceField(
+        label=_("What kind"),
+        choices=AppointmentKind.choices,
+        widget=RADIOS,
+        error_messages={"required": _("Choose what kind of appointment it is.")},
+    )
     what = TextField(
         label=_("What it is"),
         max_length=200,

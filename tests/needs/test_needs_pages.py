@@ -292,3 +292,27 @@ def test_a_retired_domain_keeps_its_history_on_the_cases_that_have_it(world: Wor
     assert not NeedDomain.objects.get(code="community").is_active
     body = world.client_for("casey").get(_assessment_url(world)).content.decode()
     assert "no longer asked" in body
+
+
+def test_start_session_errors_come_in_the_pages_order_safety_first(world: World) -> None:
+    response = world.client_for("casey").post(
+        f"/needs/cases/{world.case.pk}/sessions/new/", {"held_on": "", "held_at": ""}
+    )
+    assert response.status_code == 422
+    summary = response.content.decode().split('role="alert"')[1].split("</ul>")[0]
+    assert summary.index("Immediate safety") < summary.index("Day:")
+    assert summary.index("Day:") < summary.index("Where are you meeting?")
+    # A group of radios is reached through its first choice (Django gives the group no id).
+    assert 'href="#id_safety_check_0"' in summary
+    assert 'href="#"' not in summary
+
+
+def test_too_long_a_text_is_told_in_plain_words(world: World) -> None:
+    response = world.client_for("casey").post(
+        _domain_url(world, "food"),
+        {"status": "no_need", "survivor_words": "x" * 2_500, "version": "0"},
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "This can be at most 2000 characters; it has 2500." in body
+    assert "Ensure this value" not in body

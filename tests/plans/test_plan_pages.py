@@ -435,3 +435,23 @@ def test_a_time_that_has_passed_is_not_coming_up(world: World) -> None:
     kept = client.post(_url(world, "appointments/"), _appointment_form(day=past, status="kept"))
     assert kept.status_code == 302
     assert Appointment.objects.get().status == "kept"
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_tasks_date_out_of_range_is_told_at_its_field(world: World, day: str) -> None:
+    response = world.client_for("casey").post(
+        _url(world, "tasks/new/"),
+        {
+            "title": "Ask the school about tutoring",
+            "owner": f"a:{world.case.lead_agency_id}",
+            "due_on": day,
+            "status": "to_do",
+            "version": str(plan_version(world.case)),
+            **_voice(),
+        },
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'href="#id_due_on">By: Check the year of the date it is due.' in body
+    assert "Ask the school about tutoring" in body
+    assert not PlanTask.objects.exists()
