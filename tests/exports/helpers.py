@@ -48,3 +48,28 @@ def open_zip(content: bytes, passphrase: str) -> dict[str, bytes]:
     with pyzipper.AESZipFile(io.BytesIO(content)) as archive:
         archive.setpassword(passphrase.encode())
         return {name: archive.read(name) for name in archive.namelist()}
+
+
+def packed_record(world: World, requester: str) -> dict[str, Any]:
+    """The record.json an export made for `requester` would hold, opened (no export row)."""
+    import json
+
+    from django.utils import timezone
+
+    from continuum.exports.packing import About, pack_record
+
+    actor = world.actor(requester)
+    about = About(
+        export_id="test",
+        purpose="For the court hearing",
+        requested_by=requester,
+        requested_at=timezone.now(),
+        agency=actor.agency.name,
+        role=actor.role,
+        approved_by="a supervisor",
+        approved_at=timezone.now(),
+    )
+    survivor = survivor_for(actor, world.survivor.pk)
+    packed = pack_record(requester=actor, survivor=survivor, about=about)
+    files = open_zip(packed.archive, packed.passphrase)
+    return dict(json.loads(files["record.json"]))

@@ -152,7 +152,12 @@ def service(
 
 
 def appointment(
-    world: World, what: str = "Dentist check-up", *, by: str = "casey", kind: str = "appointment"
+    world: World,
+    what: str = "Dentist check-up",
+    *,
+    by: str = "casey",
+    kind: str = "appointment",
+    category: str = "care_plan",
 ) -> Appointment:
     return record_appointment(
         actor=world.actor(by),
@@ -162,5 +167,6 @@ def appointment(
             starts_at=timezone.now() + timedelta(days=3),
             what=what,
             place="Health clinic",
+            category=category,
         ),
     )

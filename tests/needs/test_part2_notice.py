@@ -4,17 +4,10 @@ as it does in the API and on the notes page; an agency reading its own gets no n
 
 from __future__ import annotations
 
-import json
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from continuum.exports.packing import About, pack_record
-from continuum.plans.actions import AppointmentIn, record_appointment
-from continuum.survivors.queries import survivor_for
-from tests.exports.helpers import open_zip
-from tests.needs.helpers import assess, goal, plan_version
+from tests.exports.helpers import packed_record
+from tests.needs.helpers import appointment, assess, goal, plan_version
 from tests.personas import World, release_to_partner
 
 pytestmark = pytest.mark.django_db
@@ -47,16 +40,7 @@ def _substance_use_everywhere(world: World) -> None:
     # The partner's program records what it found; the lead writes the plan.
     assess(world, "substance_use", by="drew", words="Using daily, wants to cut down")
     goal(world, "Go to a group about my drinking", category="substance_use")
-    record_appointment(
-        actor=world.actor("casey"),
-        case=world.case,
-        details=AppointmentIn(
-            kind="appointment",
-            starts_at=timezone.now() + timedelta(days=2),
-            what="Outpatient intake",
-            category="substance_use",
-        ),
-    )
+    appointment(world, "Outpatient intake", category="substance_use")
 
 
 def test_each_agency_sees_the_notice_on_what_the_other_recorded(world: World) -> None:
@@ -89,19 +73,7 @@ def test_no_notice_without_substance_use(world: World) -> None:
 
 def test_the_export_carries_the_notice_with_each_such_item(world: World) -> None:
     _substance_use_everywhere(world)
-    survivor = survivor_for(world.actor("casey"), world.survivor.pk)
-    about = About(
-        export_id="test",
-        purpose="Court",
-        requested_by="Casey",
-        requested_at=timezone.now(),
-        agency="Lead",
-        role="case_manager",
-        approved_by="Sam",
-        approved_at=timezone.now(),
-    )
-    packed = pack_record(requester=world.actor("casey"), survivor=survivor, about=about)
-    record = json.loads(open_zip(packed.archive, packed.passphrase)["record.json"])
+    record = packed_record(world, "casey")
     [case] = record["cases"]
     [need] = [n for n in case["needs"] if n["in_their_words"].startswith("Using daily")]
     assert NOTICE in need["notice"]
