@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from continuum.access.actor import Actor, Channel
 from continuum.accounts.models import Agency, Membership, User
-from continuum.cases.models import CareTeamRole, Case, CaseStatus
+from continuum.cases.models import CareTeamRole, Case, CaseEvent, CaseStatus, EventKind
 from continuum.demo.models import DemoSurvivor
 from continuum.needs.actions import (
     DomainDetails,
@@ -477,6 +477,7 @@ def _load_story(
 
 
 def _load_sitting(sitting: Sitting, case: Case, lead: Actor) -> None:
+    before = _last_event_pk(case)
     held = start_session(
         actor=lead,
         case=case,
@@ -503,6 +504,17 @@ def _load_sitting(sitting: Sitting, case: Case, lead: Actor) -> None:
         )
     else:
         AssessmentSession.objects.filter(pk=held.pk).update(created_at=_at(sitting.days_ago, 10))
+    # The timeline tells it on the day it happened, not when the demo was loaded.
+    events = CaseEvent.objects.filter(case=case, pk__gt=before, kind=EventKind.ASSESSMENT)
+    events.filter(summary__contains="finished").update(at=_at(sitting.days_ago, 11))
+    events.exclude(summary__contains="finished").update(at=_at(sitting.days_ago, 10))
+
+
+def _last_event_pk(case: Case) -> int:
+    return (
+        CaseEvent.objects.filter(case=case).order_by("-pk").values_list("pk", flat=True).first()
+        or 0
+    )
 
 
 def _look(
@@ -650,3 +662,9 @@ def _date_plan(case: Case, story: Story) -> None:
         else:
             version.made_at = _at(story.plan_days_ago, 11)
     PlanVersion.objects.bulk_update(versions, ["made_at"])
+    for version in versions:  # the timeline's line for each version, on its day
+        CaseEvent.objects.filter(
+            case=case,
+            kind=EventKind.PLAN,
+            summary__startswith=f"Care plan version {version.number}:",
+        ).update(at=version.made_at)

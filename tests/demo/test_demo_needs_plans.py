@@ -113,3 +113,35 @@ def test_the_full_story_reads_well_for_each_of_them() -> None:
     copy = casey.get(f"/plans/cases/{case.pk}/print/").content.decode()
     assert "My plan" in copy
     assert "boyfriend" not in copy
+
+
+def test_the_timeline_tells_each_session_and_plan_version_on_its_day() -> None:
+    """Not on the minute the demo was loaded: a plan made seven weeks ago reads so."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from continuum.cases.models import CaseEvent, EventKind
+
+    told = 0
+    for version in PlanVersion.objects.select_related("plan"):
+        line = CaseEvent.objects.filter(
+            case_id=version.plan.case_id,
+            kind=EventKind.PLAN,
+            summary__startswith=f"Care plan version {version.number}:",
+        ).first()
+        if line is not None:  # the first version (the plan begun) has no line of its own
+            assert line.at == version.made_at
+            told += 1
+    assert told > 10
+    finished = AssessmentSession.objects.filter(finished_at__isnull=False)
+    assert finished.exists()
+    for held in finished:
+        line = CaseEvent.objects.get(
+            case_id=held.case_id,
+            kind=EventKind.ASSESSMENT,
+            summary__contains=f"session {held.number} finished",
+        )
+        assert line.at == held.finished_at
+    loaded = timezone.now() - timedelta(hours=1)
+    assert CaseEvent.objects.filter(kind=EventKind.PLAN, at__lt=loaded).exists()
