@@ -358,6 +358,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
             "kind": "appointment",
             "starts_at": (timezone.now() + timedelta(days=2)).isoformat(),
             "what": "Dentist check-up",
+            "category": "health",
         },
     ),
     ("patch", "/api/v1/cases/{case_id}/appointments/{appointment_id}"): Expect(

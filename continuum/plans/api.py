@@ -199,7 +199,11 @@ class AppointmentCreate(InputSchema):
     place: AppointmentPlace = Field(
         "", description="The service's place ('Health clinic, 2nd floor'), never their home."
     )
-    category: PlanCategory = PlanCategory.CARE_PLAN  # type: ignore[attr-defined]
+    category: PlanCategory = Field(
+        description="Who may see it, always sent: 'care_plan' is everyone who reads the plan "
+        "(a survivor-mentor too); health, mental_health or substance_use for those "
+        "appointments. A court date is stored as legal whatever is sent."
+    )
     with_agency_id: Id | None = None
     accompanied_by_id: Id | None = Field(None, description="Someone on the care team.")
     status: AppointmentStatus = AppointmentStatus.PLANNED

@@ -4,6 +4,7 @@ versions, goals, tasks, services, reviews, appointments; every refusal, bad inpu
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -621,6 +622,7 @@ def test_an_appointment_is_recorded_listed_and_changed(world: World) -> None:
             "starts_at": _when(),
             "what": "Dentist check-up",
             "place": "Health clinic, 2nd floor",
+            "category": "care_plan",
             "with_agency_id": world.agencies["partner"].pk,
             "accompanied_by_id": world.users["drew"].pk,
         },
@@ -643,7 +645,8 @@ def test_an_appointment_is_recorded_listed_and_changed(world: World) -> None:
 
 def test_a_court_date_is_legal_data(world: World) -> None:
     response = api_as(world, "casey").post(
-        _appointments(world), {"kind": "court_date", "starts_at": _when(), "what": "Hearing"}
+        _appointments(world),
+        {"kind": "court_date", "starts_at": _when(), "what": "Hearing", "category": "care_plan"},
     )
     assert response.status_code == 201, response.json()
     assert response.json()["category"] == "legal"
@@ -669,7 +672,8 @@ def test_a_stale_appointment_version_is_409_with_both_versions(world: World) -> 
 def test_a_mentor_records_the_appointments_they_may_see(world: World) -> None:
     mentor = api_as(world, with_mentor(world))
     ok = mentor.post(
-        _appointments(world), {"kind": "meeting", "starts_at": _when(), "what": "Team meeting"}
+        _appointments(world),
+        {"kind": "meeting", "starts_at": _when(), "what": "Team meeting", "category": "care_plan"},
     )
     assert ok.status_code == 201, ok.json()
     refused = mentor.post(
@@ -699,7 +703,9 @@ def test_appointment_rules_are_422_sentences(world: World, change: dict, message
     client = api_as(world, "casey")
     before = _written()
     response = client.post(
-        _appointments(world), {"kind": "appointment", "starts_at": _when(), "what": "X"} | change
+        _appointments(world),
+        {"kind": "appointment", "starts_at": _when(), "what": "X", "category": "care_plan"}
+        | change,
     )
     assert response.status_code == 422, response.json()
     assert response.json() == {"detail": message}
@@ -878,7 +884,11 @@ def _writes(world: World) -> list[tuple[str, str, dict[str, Any]]]:
             {"version": v, "reviewed_on": TODAY.isoformat(), "agreement": "agreed"},
         ),
         ("put", _path(world, "/settings"), {"version": v, "review_every_days": 30}),
-        ("post", _appointments(world), {"kind": "meeting", "starts_at": _when(), "what": "M"}),
+        (
+            "post",
+            _appointments(world),
+            {"kind": "meeting", "starts_at": _when(), "what": "M", "category": "care_plan"},
+        ),
         ("patch", _appointments(world, f"/{the_appointment.pk}"), {"version": 1}),
     ]
 
@@ -1026,3 +1036,15 @@ def test_a_partner_released_mental_health_sees_its_appointments(world: World) ->
     )
     assert made.status_code == 201, made.json()
     assert [a["id"] for a in drew.get(_appointments(world)).json()] == [made.json()["id"]]
+
+
+def test_who_may_see_an_appointment_is_always_sent(world: World) -> None:
+    """Left to a default, a dentist's appointment would be the care plan's: a mentor's."""
+    client = api_as(world, "casey")
+    before = _written()
+    response = client.post(
+        _appointments(world), {"kind": "appointment", "starts_at": _when(), "what": "Dentist"}
+    )
+    assert response.status_code == 422
+    assert "category" in json.dumps(response.json())
+    assert _written() == before
