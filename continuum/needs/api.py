@@ -67,7 +67,6 @@ case_router = Router(tags=["needs"])
 
 # The kinds of data a domain may hold, as an enum so that OpenAPI lists them.
 DomainCategory = StrEnum("DomainCategory", {c.name: c.value for c in DOMAIN_CATEGORIES})  # type: ignore[misc]
-SUBSTANCE_USE = str(DataCategory.SUBSTANCE_USE)
 
 
 # --- input ----------------------------------------------------------------------------------

@@ -83,7 +83,6 @@ dashboard_router = Router(tags=["dashboard"])
 
 # The kinds of data a plan item may be, as an enum so that OpenAPI lists them.
 PlanCategory = StrEnum("PlanCategory", {c.name: c.value for c in PLAN_CATEGORIES})  # type: ignore[misc]
-SUBSTANCE_USE = str(DataCategory.SUBSTANCE_USE)
 MAX_ID = 2**63 - 1
 MAX_NEEDS_PER_GOAL = 50
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_ID)]
