@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "continuum.plans",
     "continuum.outcomes",
     "continuum.screening",
+    "continuum.protocols",
+    "continuum.mdt",
 ]
 
 MIDDLEWARE = [

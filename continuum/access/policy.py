@@ -78,6 +78,10 @@ class Permission(StrEnum):
     RECORD_APPOINTMENT = "record_appointment"
     MANAGE_NEED_DOMAINS = "manage_need_domains"
     VIEW_MEASURES = "view_measures"
+    MANAGE_PROTOCOL = "manage_protocol"
+    RAISE_CONFLICT = "raise_conflict"
+    VIEW_PROTOCOL = "view_protocol"
+    CONVENE_MDT = "convene_mdt"
 
 
 # Roles that see every case their agency leads or is on the care team of.
@@ -248,6 +252,16 @@ _ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     # Aggregate figures, never a name: a supervisor for their agency's cases, an analyst or
     # a network admin for the community's.
     Permission.VIEW_MEASURES: frozenset({Role.SUPERVISOR, Role.ANALYST, Role.NETWORK_ADMIN}),
+    # The community protocol: a network admin of a member agency keeps it; every member's
+    # staff may read what it says (it is the community's agreement, not survivor data).
+    Permission.MANAGE_PROTOCOL: frozenset({Role.NETWORK_ADMIN}),
+    Permission.VIEW_PROTOCOL: frozenset(Role),
+    Permission.RAISE_CONFLICT: frozenset(
+        {Role.SUPERVISOR, Role.MDT_COORDINATOR, Role.AGENCY_ADMIN, Role.NETWORK_ADMIN}
+    ),
+    # MDT staffings are convened by a member agency's coordinator or supervisor, for any
+    # case led by a member of the same protocol (continuum.mdt.queries).
+    Permission.CONVENE_MDT: frozenset({Role.MDT_COORDINATOR, Role.SUPERVISOR}),
 }
 
 

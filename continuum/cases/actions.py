@@ -29,6 +29,7 @@ from continuum.cases.models import (
 from continuum.cases.timeline import add_event
 from continuum.core.models import save_if_unchanged
 from continuum.core.text import clean_text, in_sentence
+from continuum.mdt.clocks import refresh_clock
 from continuum.survivors.models import Survivor
 
 # Letters and digits that cannot be misread for each other on the phone (no 0/O, 1/I/L).
@@ -106,6 +107,7 @@ def _create_case(
         _add_member(
             actor, case, agency=actor.agency, user=actor.user, role=CareTeamRole.LEAD_CASE_MANAGER
         )
+    refresh_clock(case=case)
     return case
 
 
@@ -211,6 +213,7 @@ def update_case(
         summary=_("Abuse report intake date changed from %(before)s to %(after)s")
         % {"before": before or _("not recorded"), "after": report_received_on or _("not recorded")},
     )
+    refresh_clock(case=case)
     return case
 
 

@@ -127,6 +127,7 @@ class EventKind(models.TextChoices):
     ASSESSMENT = "assessment", _("Needs assessment")
     PLAN = "plan", _("Care plan")
     APPOINTMENT = "appointment", _("Appointment")
+    MDT = "mdt", _("MDT staffing")
 
 
 class CaseEvent(models.Model):
@@ -199,6 +200,7 @@ class CaseNote(models.Model):
 
 class TaskKind(models.TextChoices):
     IN_DEPTH_ASSESSMENT = "in_depth_assessment", _("In-depth assessment")
+    MDT_ACTION = "mdt_action", _("MDT action item")
     OTHER = "other", _("Other")
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case as DbCase
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -30,10 +31,16 @@ from continuum.cases.models import (
     TaskStatus,
 )
 
+if TYPE_CHECKING:
+    from continuum.mdt.models import StaffingClock
+
 
 def cases_for(actor: Actor) -> QuerySet[Case]:
     """The cases this actor may see at all; every page and endpoint starts here."""
-    return policy.scope_cases(actor, Case.objects.select_related("survivor", "lead_agency"))
+    # The stored MDT clock comes with every case (one join): lists and pages show its due date.
+    return policy.scope_cases(
+        actor, Case.objects.select_related("survivor", "lead_agency", "staffing_clock")
+    )
 
 
 def case_for(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Case:
@@ -206,10 +213,19 @@ def task_of(case: Case, task_id: int) -> CaseTask:
     return task
 
 
-def mdt_due_on(case: Case) -> date | None:
-    if case.report_received_on is None:
+def staffing_clock_of(case: Case) -> StaffingClock | None:
+    """The case's stored MDT clock (continuum.mdt.clocks keeps it), if it has one."""
+    try:
+        return case.staffing_clock
+    except ObjectDoesNotExist:
         return None
-    return case.report_received_on + timedelta(days=settings.MDT_STAFFING_DAYS)
+
+
+def mdt_due_on(case: Case) -> date | None:
+    """The day the first MDT staffing is due, under the protocol the clock was computed
+    with; None without an intake date."""
+    clock = staffing_clock_of(case)
+    return clock.due_on if clock else None
 
 
 @dataclass(frozen=True)
@@ -247,22 +263,25 @@ def mask_survivors_of(actor: Actor, cases: list[Case]) -> list[Case]:
     return cases
 
 
-def items_due(cases: list[Case]) -> list[WorkItem]:
+def items_due(cases: list[Case], *, lead_agency_id: int | None = None) -> list[WorkItem]:
     """What needs doing on these cases, soonest first (computed in memory: no extra query).
 
-    The MDT staffing window is shown from the intake date until a week after it closes; the
-    MDT issue replaces this with the meetings actually held.
+    The MDT staffing is listed from the intake date until the first staffing is held; given
+    `lead_agency_id`, only on the cases that agency leads.
     """
     today = timezone.localdate()
     items: list[WorkItem] = []
     for case in cases:
         if case.status != CaseStatus.OPEN:
             continue
-        due = mdt_due_on(case)
-        if due is None:
+        clock = staffing_clock_of(case)
+        # The staffing is the lead agency's to get held (the MDT dashboard lists it for the
+        # coordinators): partners see no row they cannot act on.
+        leads = lead_agency_id is None or case.lead_agency_id == lead_agency_id
+        if leads and case.report_received_on is None:
             items.append(WorkItem(case, _("Record the abuse report intake date"), None))
-        elif due >= today - timedelta(days=7):
-            items.append(WorkItem(case, _("MDT staffing due"), due))
+        elif leads and clock and clock.due_on and clock.first_staffed_on is None:
+            items.append(WorkItem(case, _("MDT staffing due"), clock.due_on))
         if not getattr(case, "has_lead_case_manager", True):
             items.append(WorkItem(case, _("Name a lead case manager"), None))
         items.extend(WorkItem(case, task.title, task.due_on) for task in visible_tasks(case))
