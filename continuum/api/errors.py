@@ -9,7 +9,7 @@
   merge: what it is now, what was sent, and what it was then (or what changed since), only
   as far as the token may see; showing it is audited as a read.
 - 422: invalid input (ninja's list of errors) or CaseRuleBroken, ReleaseRefused,
-  ScreeningRefused (a message).
+  ScreeningRefused, ProtocolRuleBroken (a message).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from continuum.needs.actions import NeedChange, NeedConflict
 from continuum.plans import snapshot
 from continuum.plans.actions import PlanConflict
 from continuum.plans.queries import hide_made_stricter, readable_categories
+from continuum.protocols.actions import ProtocolRuleBroken
 from continuum.screening.actions import ScreeningRefused
 from continuum.survivors.actions import ReleaseRefused
 
@@ -73,6 +74,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ReleaseRefused, unprocessable)
     api.add_exception_handler(InvalidInput, unprocessable)
     api.add_exception_handler(ScreeningRefused, unprocessable)
+    api.add_exception_handler(ProtocolRuleBroken, unprocessable)
 
 
 def _need_change_out(change: NeedChange, version: int | None) -> dict[str, Any]:

@@ -8,11 +8,12 @@ that moves deadlines recomputes the open MDT clocks and says how many moved.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,14 +112,26 @@ def snapshot(protocol: Protocol) -> dict[str, Any]:
         protocol.effective_until.isoformat() if protocol.effective_until else None
     )
     settings["members"] = [
-        {"agency_id": m.agency_id, "agency": m.agency.name, "mdt_roles": m.mdt_roles}
+        {
+            "agency_id": m.agency_id,
+            "agency": m.agency.name,
+            "responsibilities": m.responsibilities,
+            "mdt_roles": m.mdt_roles,
+            "services": m.services,
+        }
         for m in protocol.members.select_related("agency")
     ]
     settings["holidays"] = [
         {"day": h.day.isoformat(), "name": h.name} for h in protocol.holidays.all()
     ]
     settings["training_requirements"] = [
-        {"role": t.role, "course": t.course, "hours": t.hours}
+        {
+            "role": t.role,
+            "course": t.course,
+            "hours": t.hours,
+            "renew_every_months": t.renew_every_months,
+            "before_contact": t.before_contact,
+        }
         for t in protocol.training_requirements.all()
     ]
     return settings
@@ -269,6 +282,8 @@ def remove_member(*, actor: Actor, protocol: Protocol, agency: Agency) -> None:
 def add_holiday(*, actor: Actor, protocol: Protocol, day: date, name: str) -> Holiday:
     """A day business-day deadlines skip; open clocks are recomputed."""
     require_protocol_admin(actor, protocol)
+    if not clean_text(name):
+        raise ProtocolRuleBroken(_("Give the holiday a name."))
     if protocol.holidays.filter(day=day).exists():
         raise ProtocolRuleBroken(_("This day is already a holiday."))
     holiday = Holiday.objects.create(protocol=protocol, day=day, name=clean_text(name))
@@ -304,6 +319,8 @@ def add_training_requirement(
     require_protocol_admin(actor, protocol)
     if role not in Role.values:
         raise ProtocolRuleBroken(_("This role is not one the system knows."))
+    if not clean_text(course):
+        raise ProtocolRuleBroken(_("Name the course."))
     requirement = TrainingRequirement.objects.create(
         protocol=protocol,
         role=role,
@@ -429,8 +446,11 @@ def put_mou_in_force(*, actor: Actor, mou: Mou, effective_from: date) -> Mou:
         raise ProtocolRuleBroken(_("No member has signed this MOU yet."))
     if effective_from >= mou.expires_on:
         raise ProtocolRuleBroken(_("The MOU must take effect before it expires."))
-    Mou.objects.filter(protocol=mou.protocol, status=MouStatus.IN_FORCE).update(
-        status=MouStatus.EXPIRED
+    # The one in force before ends the day before this one starts (or on its own expiry
+    # date, when that comes first), so the record says when each agreement stopped.
+    ends = effective_from - timedelta(days=1)
+    Mou.objects.filter(protocol=mou.protocol, status=MouStatus.IN_FORCE).exclude(pk=mou.pk).update(
+        status=MouStatus.EXPIRED, expires_on=Least(F("expires_on"), Value(ends))
     )
     mou.status = MouStatus.IN_FORCE
     mou.effective_from = effective_from
@@ -456,6 +476,8 @@ def raise_conflict(
     agency's supervisor, coordinator, agency admin or network admin."""
     _require_member(actor, protocol)
     member_ids = set(protocol.members.values_list("agency_id", flat=True))
+    if not clean_text(summary):
+        raise ProtocolRuleBroken(_("Say in a few words what the disagreement is about."))
     others = [a for a in with_agencies if a.pk != actor.agency_id]
     if not others or any(a.pk not in member_ids for a in others):
         raise ProtocolRuleBroken(_("Choose the other member agencies the disagreement is with."))
@@ -473,13 +495,19 @@ def raise_conflict(
     return conflict
 
 
-def _require_party(actor: Actor, conflict: Conflict) -> None:
+def require_party(actor: Actor, conflict: Conflict) -> None:
+    """The agencies in the disagreement (their supervisors, coordinators and admins), or a
+    member's network admin, record its steps and its outcome."""
     _require_member(actor, conflict.protocol)
     parties = {conflict.raised_by_id, *conflict.with_agencies.values_list("pk", flat=True)}
     if actor.agency_id not in parties and actor.role != Role.NETWORK_ADMIN:
         raise policy.Forbidden(
             _("Only the agencies in the disagreement, or a network admin, can record its steps.")
         )
+
+
+def _require_party(actor: Actor, conflict: Conflict) -> None:
+    require_party(actor, conflict)
     if conflict.status == ConflictStatus.RESOLVED:
         raise ProtocolRuleBroken(_("This disagreement is resolved."))
 
@@ -490,6 +518,8 @@ def record_conflict_step(
 ) -> ConflictStep:
     """A step of the procedure taken (a call between supervisors, a meeting of directors)."""
     _require_party(actor, conflict)
+    if clean_text(step) not in conflict.protocol.procedure_steps():
+        raise ProtocolRuleBroken(_("Choose one of the steps of the protocol's procedure."))
     if taken_on < conflict.raised_on or taken_on > timezone.localdate():
         raise ProtocolRuleBroken(
             _("The step must be dated between the day it was raised and today.")
@@ -510,6 +540,8 @@ def resolve_conflict(
     *, actor: Actor, conflict: Conflict, outcome: str, resolved_on: date
 ) -> Conflict:
     _require_party(actor, conflict)
+    if not clean_text(outcome):
+        raise ProtocolRuleBroken(_("Say what the members agreed."))
     if resolved_on < conflict.raised_on or resolved_on > timezone.localdate():
         raise ProtocolRuleBroken(_("The date must be between the day it was raised and today."))
     conflict.status = ConflictStatus.RESOLVED
