@@ -15,6 +15,8 @@ urlpatterns = [
     path("needs/", include("continuum.needs.urls")),
     path("plans/", include("continuum.plans.urls")),
     path("measures/", include("continuum.outcomes.urls")),
+    path("protocols/", include("continuum.protocols.urls")),
+    path("mdt/", include("continuum.mdt.urls")),
     path("api/v1/", api.urls),
 ]
 

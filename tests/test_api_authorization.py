@@ -21,7 +21,9 @@ from continuum.api.tokens import create_token
 from tests.api.test_openapi import served_operations
 from tests.api.world_api import current_plan_version, plan_path_ids
 from tests.exports.helpers import PURPOSE, export_id_for
+from tests.mdt.helpers import mdt_path_ids
 from tests.personas import PERSONAS, World, release_to_partner
+from tests.protocols.helpers import protocol_path_ids
 
 ANON = "anonymous"
 
@@ -172,6 +174,70 @@ def _session_body(world: World) -> dict[str, Any]:
     }
 
 
+def _protocol_expectations() -> dict[tuple[str, str], Expect]:
+    from tests.protocols.helpers import STEPS
+
+    outside = {"quinn": 404, "morgan": 404}
+    base = "/api/v1/protocols/{protocol_id}"
+    today = lambda: str(timezone.localdate())  # noqa: E731
+
+    def settings(world: World) -> dict[str, Any]:
+        from tests.protocols.helpers import community
+
+        return {"version": community(world).version, "plan_review_days": 45}
+
+    def signature(world: World) -> dict[str, Any]:
+        return {
+            "agency_id": world.agencies["lead"].pk,
+            "signer_name": "Dana",
+            "signer_title": "Director",
+            "signed_on": today(),
+        }
+
+    return {
+        ("get", "/api/v1/protocols/current"): Expect(outside, 200),
+        ("put", base): Expect(outside, 403, settings),
+        ("get", f"{base}/versions"): Expect(outside, 200),
+        ("post", f"{base}/members"): Expect(
+            outside, 403, lambda w: {"agency_id": w.agencies["partner"].pk}
+        ),
+        ("delete", f"{base}/members/{{agency_id}}"): Expect(outside, 403),
+        ("post", f"{base}/holidays"): Expect(
+            outside, 403, lambda w: {"day": "2026-11-26", "name": "Thanksgiving"}
+        ),
+        ("delete", f"{base}/holidays/{{holiday_id}}"): Expect(outside, 403),
+        ("post", f"{base}/training"): Expect(
+            outside, 403, lambda w: {"role": "case_manager", "course": "CSE 101"}
+        ),
+        ("delete", f"{base}/training/{{requirement_id}}"): Expect(outside, 403),
+        ("get", f"{base}/mous"): Expect(outside, 200),
+        ("post", f"{base}/mous"): Expect(
+            outside,
+            403,
+            lambda w: {"title": "MOU", "expires_on": str(timezone.localdate() + timedelta(days=9))},
+        ),
+        ("post", f"{base}/mous/{{mou_id}}/send"): Expect(outside, 403),
+        ("post", f"{base}/mous/{{mou_id}}/signatures"): Expect(outside, 403, signature),
+        ("post", f"{base}/mous/{{mou_id}}/in-force"): Expect(
+            outside, 403, lambda w: {"effective_from": today()}
+        ),
+        ("get", f"{base}/conflicts"): Expect({**outside, "sam": 200}, 403),
+        ("post", f"{base}/conflicts"): Expect(
+            {**outside, "sam": 201},
+            403,
+            lambda w: {"with_agency_ids": [w.agencies["partner"].pk], "summary": "Late answers."},
+        ),
+        ("post", f"{base}/conflicts/{{conflict_id}}/steps"): Expect(
+            {**outside, "sam": 201},
+            403,
+            lambda w: {"step": STEPS.splitlines()[0], "taken_on": today()},
+        ),
+        ("post", f"{base}/conflicts/{{conflict_id}}/resolve"): Expect(
+            {**outside, "sam": 200}, 403, lambda w: {"outcome": "Agreed.", "resolved_on": today()}
+        ),
+    }
+
+
 CREATORS = dict.fromkeys(("casey", "sam", "cole", "quinn", "jordan"), 201)
 LEAD = {"casey": 200, "sam": 200, "drew": 403}
 ON_CASE = {"casey": 200, "sam": 200, "drew": 200}
@@ -294,6 +360,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # Aggregate measures, never a name: a supervisor (their agency's cases), an analyst (the
     # community's); nobody else.
     ("get", "/api/v1/measures/needs"): Expect({"sam": 200, "avery": 200}, 403),
+    ("get", "/api/v1/measures/mdt"): Expect({"sam": 200, "avery": 200}, 403),
     # The community's need domains: any token reads them; network admins change them.
     ("get", "/api/v1/needs/domains"): Expect({}, 200),
     ("post", "/api/v1/needs/domains"): Expect(
@@ -365,6 +432,50 @@ EXPECTED: dict[tuple[str, str], Expect] = {
         LEAD_READS, 404, lambda w: {"version": 1, "status": "kept"}
     ),
     ("get", "/api/v1/dashboard/plan-tasks"): Expect({}, 200),
+    # The community protocol (tests/protocols): the lead agency and Harbor are members, so
+    # their staff read it and its MOUs; Quinn's and Morgan's agency is in none (404). Only a
+    # member's network admin (no persona here) changes it; the conflict log is for members'
+    # supervisors, coordinators and admins (Sam, whose agency raised the conflict).
+    **_protocol_expectations(),
+    # MDT staffings (tests/mdt): Sam, the lead's supervisor, convened one of the case; the
+    # case's named team sees it; only the convening agency keeps its record (403 for the
+    # others who see it); nobody else knows it exists (404). Morgan coordinates for an
+    # agency outside the lead's community: the case is not his to convene.
+    ("get", "/api/v1/mdt/clocks"): Expect({"sam": 200, "morgan": 200}, 403),
+    ("post", "/api/v1/mdt/cases/{case_id}/meetings"): Expect(
+        {"sam": 201, "morgan": 404},
+        403,
+        lambda w: {
+            "starts_at": (timezone.now() + timedelta(days=2)).isoformat(),
+            "place_kind": "in_person",
+            "place": "Room 2",
+            "invitees": [{"agency_id": w.agencies["lead"].pk, "role": "lead_case_manager"}],
+        },
+    ),
+    ("get", "/api/v1/mdt/meetings"): Expect({}, 200),
+    ("get", "/api/v1/mdt/meetings/{meeting_id}"): Expect(ON_CASE, 404),
+    ("post", "/api/v1/mdt/meetings/{meeting_id}/attendance"): Expect(
+        {"sam": 200, "casey": 403, "drew": 403}, 404, lambda w: {"version": 1, "present": []}
+    ),
+    ("post", "/api/v1/mdt/meetings/{meeting_id}/decisions"): Expect(
+        {"sam": 201, "casey": 403, "drew": 403},
+        404,
+        lambda w: {"text": "Weekly counselling.", "category": "care_plan"},
+    ),
+    # Attendance was not taken: Sam's close is refused with a reason (422), after the check.
+    ("post", "/api/v1/mdt/meetings/{meeting_id}/hold"): Expect(
+        {"sam": 422, "casey": 403, "drew": 403},
+        404,
+        lambda w: {"version": 1, "survivor_voice": "mentor", "no_next_meeting_reason": "Moved."},
+    ),
+    ("post", "/api/v1/mdt/meetings/{meeting_id}/cancel"): Expect(
+        {"sam": 200, "casey": 403, "drew": 403}, 404, lambda w: {"version": 1}
+    ),
+    ("get", "/api/v1/mdt/action-items"): Expect({}, 200),
+    # An action item of the lead agency: its people on the case mark it done.
+    ("post", "/api/v1/mdt/action-items/{item_id}/done"): Expect(
+        {"sam": 200, "casey": 200, "drew": 403}, 404
+    ),
 }
 
 
@@ -394,6 +505,8 @@ def test_persona_token_is_allowed_or_refused(
         screening_id=_screening_id(world) if "{screening_id}" in template else "",
         instrument_id=_instrument_id(world) if "{instrument_id}" in template else "",
         **plan_path_ids(world, template),
+        **protocol_path_ids(world, template),
+        **mdt_path_ids(world, template),
     )
     if expect.query is not None:
         path = f"{path}?{expect.query(world)}"

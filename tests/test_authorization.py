@@ -184,9 +184,81 @@ def _bundled_instrument(world: World) -> dict[str, Any]:
     return {"instrument_id": bundled[0]}
 
 
+def _meeting(world: World) -> dict[str, Any]:
+    from tests.mdt.helpers import staffing_by_sam
+
+    return {"meeting_id": staffing_by_sam(world).pk}
+
+
 SCREEN_ROLES_UNTRAINED = {"casey": 403, "sam": 403, "cole": 403, "quinn": 403}
 LEAD_TEAM = {"casey": 200, "sam": 200}
 ON_CASE = {**LEAD_TEAM, "drew": 200}
+
+
+def _protocol_expectations() -> dict[str, Expect]:
+    from tests.protocols.helpers import community, conflict, mou
+
+    outside = {"quinn": 404, "morgan": 404}
+
+    def made(world: World) -> dict[str, Any]:
+        community(world)
+        return {}
+
+    def partner(world: World) -> dict[str, Any]:
+        community(world)
+        return {"agency_id": world.agencies["partner"].pk}
+
+    def holiday(world: World) -> dict[str, Any]:
+        from continuum.protocols.actions import add_holiday
+        from tests.protocols.helpers import admin
+
+        day = timezone.localdate()
+        made = add_holiday(actor=admin(world), protocol=community(world), day=day, name="Closed")
+        return {"holiday_id": made.pk}
+
+    def requirement(world: World) -> dict[str, Any]:
+        from continuum.protocols.actions import add_training_requirement
+        from tests.protocols.helpers import admin
+
+        made = add_training_requirement(
+            actor=admin(world),
+            protocol=community(world),
+            role="case_manager",
+            course="CSE 101",
+            hours=6,
+            renew_every_months=None,
+            before_contact=True,
+        )
+        return {"requirement_id": made.pk}
+
+    def an_mou(world: World) -> dict[str, Any]:
+        return {"mou_id": mou(world, send=True).pk}
+
+    def a_conflict(world: World) -> dict[str, Any]:
+        return {"conflict_id": conflict(world).pk}
+
+    admin_only = {**outside}
+    return {
+        "protocols:protocol": Expect("get", {}, 200, made),
+        "protocols:start": Expect("get", {}, 403, made),
+        "protocols:edit": Expect("get", admin_only, 403, made),
+        "protocols:add_member": Expect("get", admin_only, 403, made),
+        "protocols:member": Expect("get", admin_only, 403, partner),
+        "protocols:remove_member": Expect("post", admin_only, 403, partner),
+        "protocols:holidays": Expect("get", admin_only, 403, made),
+        "protocols:remove_holiday": Expect("post", admin_only, 403, holiday),
+        "protocols:training": Expect("get", admin_only, 403, made),
+        "protocols:remove_training": Expect("post", admin_only, 403, requirement),
+        "protocols:mous": Expect("get", outside, 200, made),
+        "protocols:mou": Expect("get", outside, 200, an_mou),
+        "protocols:send_mou": Expect("post", admin_only, 403, an_mou),
+        "protocols:mou_in_force": Expect("post", admin_only, 403, an_mou),
+        "protocols:conflicts": Expect("get", {**outside, "sam": 200}, 403, made),
+        "protocols:conflict": Expect("get", {**outside, "sam": 200}, 403, a_conflict),
+        # Sam's agency raised it: an empty outcome is refused (422), not a refusal of Sam.
+        "protocols:resolve_conflict": Expect("post", {**outside, "sam": 422}, 403, a_conflict),
+    }
+
 
 EXPECTED: dict[str, Expect] = {
     "home": Expect("get", {}, 302),
@@ -318,6 +390,23 @@ EXPECTED: dict[str, Expect] = {
     "plans:print": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
     "plans:appointments": Expect("get", ON_CASE, 404, _case),
     "plans:edit_appointment": Expect("get", LEAD_TEAM, 404, _appointment),
+    # The community protocol (tests/protocols): every member's staff read it and its MOUs (the
+    # lead agency and Harbor are members; Quinn's and Morgan's agency is in none, so the parts
+    # do not exist for them); only a member's network admin (no persona here) changes it; the
+    # conflict log is for supervisors, coordinators and admins of members.
+    **_protocol_expectations(),
+    # MDT staffings (tests/mdt): supervisors and coordinators see their community's clocks
+    # (Morgan's agency is its own community); Sam convened a staffing of the case, which
+    # its named team sees; only the convening agency keeps its record.
+    "mdt:dashboard": Expect("get", {"sam": 200, "morgan": 200}, 403),
+    "mdt:convene": Expect("get", {"sam": 200, "morgan": 404}, 403, _case),
+    "mdt:meeting": Expect("get", ON_CASE, 404, _meeting),
+    "mdt:ics": Expect("get", ON_CASE, 404, _meeting),
+    "mdt:attendance": Expect("post", {"sam": 422, "casey": 403, "drew": 403}, 404, _meeting),
+    "mdt:decide": Expect("post", {"sam": 422, "casey": 403, "drew": 403}, 404, _meeting),
+    "mdt:hold": Expect("post", {"sam": 422, "casey": 403, "drew": 403}, 404, _meeting),
+    "mdt:cancel": Expect("post", {"sam": 302, "casey": 403, "drew": 403}, 404, _meeting),
+    "outcomes:mdt": Expect("get", {"sam": 200, "avery": 200}, 403),
 }
 
 

@@ -595,6 +595,10 @@ NOT_IN_MATRIX = {
     # the release uploads or downloads it; tests/survivors/test_signed_forms.py.
     "survivors:signed_form",
     "survivors:download_signed_form",
+    # Convening a staffing shows the case by reference, its lead agency and its MDT clock,
+    # never the survivor's data (coordinators of the community see cases they are not on).
+    # The meeting page's masking by release is tested in tests/mdt/test_meetings.py.
+    "mdt:convene",
 }
 # API reads left out, and why.
 API_NOT_IN_MATRIX = {

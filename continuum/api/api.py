@@ -13,9 +13,11 @@ from continuum.api import cases, me, survivors
 from continuum.api.errors import install_error_handlers
 from continuum.api.tokens import TokenAuth
 from continuum.exports import api as exports
+from continuum.mdt import api as mdt
 from continuum.needs import api as needs
 from continuum.outcomes import api as outcomes
 from continuum.plans import api as plans
+from continuum.protocols import api as protocols
 from continuum.screening import api as screening
 
 api = NinjaAPI(
@@ -44,3 +46,5 @@ api.add_router("/needs", needs.router)
 api.add_router("/cases", needs.case_router)
 api.add_router("/cases", plans.router)
 api.add_router("/dashboard", plans.dashboard_router)
+api.add_router("/protocols", protocols.router)
+api.add_router("/mdt", mdt.router)

@@ -315,6 +315,17 @@ def add_care_team_member(
     return _add_member(actor, case, agency=agency, user=user, role=role)
 
 
+def join_care_team(
+    *, actor: Actor, case: Case, agency: Agency, role: CareTeamRole, user: User | None = None
+) -> CareTeamMember:
+    """Put an agency on the team as part of another action that has checked its own right
+    to (convening an MDT staffing puts the convener on it). Joining does not open the
+    survivor's data: that still takes a release. Idempotent."""
+    active = case.care_team.filter(removed_at__isnull=True, agency=agency, role=role, user=user)
+    existing = active.first()
+    return existing or _add_member(actor, case, agency=agency, user=user, role=role)
+
+
 def _add_member(
     actor: Actor, case: Case, *, agency: Agency, user: User | None, role: CareTeamRole
 ) -> CareTeamMember:
