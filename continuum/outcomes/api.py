@@ -17,6 +17,7 @@ from pydantic import Field, StringConstraints
 from continuum.api.errors import InvalidInput
 from continuum.api.schemas import READ_ERRORS
 from continuum.api.tokens import request_actor
+from continuum.outcomes import mdt as mdt_measures
 from continuum.outcomes import needs as measures
 from continuum.outcomes.figures import Figure
 from continuum.outcomes.periods import PeriodInvalid, parse_period
@@ -156,5 +157,144 @@ def needs(request: HttpRequest, params: Query[PeriodQuery]) -> dict[str, Any]:
             "held": _figure(sessions.held),
             "with_survivor": _figure(sessions.with_survivor),
             "with_survivor_percent": _figure(sessions.with_survivor_share),
+        },
+    }
+
+
+class StaffingOut(Schema):
+    needing: FigureOut = Field(description="Cases with an intake date in the period.")
+    in_time: FigureOut = Field(description="First staffed on or before the due date.")
+    late: FigureOut = Field(description="First staffed after the due date.")
+    overdue: FigureOut = Field(description="Not staffed; the due date is before today.")
+    not_yet_due: FigureOut = Field(description="Not staffed; due today or later.")
+    in_time_percent: FigureOut = Field(description="In time, of in time + late + overdue.")
+    median_days: FigureOut = Field(description="Days from intake to first staffing.")
+    p90_days: FigureOut
+    cannot_compute: FigureOut = Field(description="Cases opened in the period, no intake date.")
+
+
+class ActionItemsOut(Schema):
+    due: FigureOut = Field(description="Action items due in the period, not cancelled.")
+    on_time: FigureOut
+    late: FigureOut
+    overdue: FigureOut
+    not_yet_due: FigureOut
+    on_time_percent: FigureOut = Field(description="On time, of on time + late + overdue.")
+
+
+class AgencyAttendanceOut(Schema):
+    agency: str
+    invited: FigureOut = Field(description="Meetings held in the period it was invited to.")
+    attended: FigureOut
+    attended_percent: FigureOut = Field(description="Of the meetings invited to, attended.")
+
+
+class MeetingsOut(Schema):
+    held: FigureOut
+    without_required_role: FigureOut
+    agencies: list[AgencyAttendanceOut]
+
+
+class ProtocolCoverageOut(Schema):
+    protocol: str
+    mou_in_force: bool
+    members: FigureOut
+    signed: FigureOut
+    signed_percent: FigureOut
+
+
+class MouOut(Schema):
+    members: FigureOut = Field(description="Now: member agencies of the protocols in scope.")
+    signed: FigureOut = Field(description="Now: of those, signed an MOU in force.")
+    signed_percent: FigureOut
+    protocols: list[ProtocolCoverageOut]
+
+
+class MdtMeasuresOut(Schema):
+    scope: Literal["agency", "community"]
+    small_counts_hidden: bool
+    period: PeriodOut
+    as_of: date = Field(description="Today: overdue is before it; MOU figures are as of it.")
+    staffing: StaffingOut
+    action_items: ActionItemsOut
+    meetings: MeetingsOut
+    mou: MouOut
+
+
+@router.get(
+    "/mdt",
+    response={200: MdtMeasuresOut, **READ_ERRORS},
+    summary="MDT staffing measures",
+)
+def mdt(request: HttpRequest, params: Query[PeriodQuery]) -> dict[str, Any]:
+    """Cases staffed by the MDT in the protocol's time (by intake date), days from intake to
+    first staffing (median and 90th percentile), action items done on time, attendance by
+    agency, meetings without a required role, and MOU coverage of the member agencies; for a
+    month or a range of days (none: all time). Definitions: docs/measures.md. Audited
+    (`measures.viewed`)."""
+    actor = request_actor(request)
+    try:
+        period = parse_period(
+            params.month,
+            params.from_,
+            params.to,
+            whole_months=measures.scope_of(actor).community,
+        )
+    except PeriodInvalid as bad:
+        raise InvalidInput(str(bad)) from bad
+    found = mdt_measures.mdt_measures(actor, period)
+    mdt_measures.record_viewed(actor, found, shown_as="api")
+    staffing, actions, meetings, mous = found.staffing, found.actions, found.meetings, found.mous
+    return {
+        "scope": found.scope.key,
+        "small_counts_hidden": found.suppressed,
+        "period": {"key": period.key, "start": period.start, "end": period.end},
+        "as_of": found.today,
+        "staffing": {
+            "needing": _figure(staffing.needing),
+            "in_time": _figure(staffing.in_time),
+            "late": _figure(staffing.late),
+            "overdue": _figure(staffing.overdue),
+            "not_yet_due": _figure(staffing.not_yet_due),
+            "in_time_percent": _figure(staffing.in_time_share),
+            "median_days": _figure(staffing.median_days),
+            "p90_days": _figure(staffing.p90_days),
+            "cannot_compute": _figure(staffing.cannot_compute),
+        },
+        "action_items": {
+            "due": _figure(actions.due),
+            "on_time": _figure(actions.on_time),
+            "late": _figure(actions.late),
+            "overdue": _figure(actions.overdue),
+            "not_yet_due": _figure(actions.not_yet_due),
+            "on_time_percent": _figure(actions.on_time_share),
+        },
+        "meetings": {
+            "held": _figure(meetings.held),
+            "without_required_role": _figure(meetings.without_required_role),
+            "agencies": [
+                {
+                    "agency": a.name,
+                    "invited": _figure(a.invited),
+                    "attended": _figure(a.attended),
+                    "attended_percent": _figure(a.attended_share),
+                }
+                for a in meetings.agencies
+            ],
+        },
+        "mou": {
+            "members": _figure(mous.members),
+            "signed": _figure(mous.signed),
+            "signed_percent": _figure(mous.signed_share),
+            "protocols": [
+                {
+                    "protocol": p.name,
+                    "mou_in_force": p.mou_in_force,
+                    "members": _figure(p.members),
+                    "signed": _figure(p.signed),
+                    "signed_percent": _figure(p.signed_share),
+                }
+                for p in mous.protocols
+            ],
         },
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +60,34 @@ def part_of(n: int, whole: int, *, suppress: bool) -> Figure:
     if figure.exact and suppress and _is_small(whole - n) and not _is_small(whole):
         return Figure(None, hidden_text(), hidden=True)
     return figure
+
+
+def parts_of(parts: Mapping[str, int], whole: int, *, suppress: bool) -> dict[str, Figure]:
+    """Counts that together make up a whole shown beside them (cases staffed in time, late,
+    overdue and not yet due, of the cases needing a staffing). A small one is "<11"; and as
+    the others could be subtracted from the whole to find it, more are hidden too, the
+    smallest (not zero) first, until what is hidden adds up to 11 or more."""
+    shown = {key: count(n, suppress=suppress) for key, n in parts.items()}
+    if not suppress or whole == 0 or _is_small(whole):
+        return shown  # nothing shown to subtract from
+    hidden = [key for key, figure in shown.items() if not figure.exact]
+    rest = sorted(
+        (key for key in parts if key not in hidden), key=lambda key: (parts[key] == 0, parts[key])
+    )
+    while hidden and rest and _is_small(sum(parts[key] for key in hidden)):
+        key = rest.pop(0)
+        shown[key] = Figure(None, hidden_text(), hidden=True)
+        hidden.append(key)
+    return shown
+
+
+def sum_of(*parts: Figure) -> Figure:
+    """The sum of shown counts, as a whole for a share: hidden when any of them is (a share
+    over it would tell what they hide)."""
+    if any(part.value is None for part in parts):
+        return Figure(None, hidden_text(), hidden=True)
+    total = sum(int(part.value or 0) for part in parts)
+    return Figure(total, str(total))
 
 
 def share(part: Figure, whole: Figure, *, suppress: bool) -> Figure:

@@ -6,4 +6,5 @@ app_name = "outcomes"
 urlpatterns = [
     path("", views.index, name="index"),
     path("needs/", views.needs, name="needs"),
+    path("mdt/", views.mdt, name="mdt"),
 ]
