@@ -12,6 +12,7 @@ real work.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -46,8 +47,9 @@ from continuum.cases.models import (
     EventKind,
 )
 from continuum.demo import community
+from continuum.demo.mdt import load_demo_protocol, load_demo_staffings
 from continuum.demo.models import DemoInstallation, DemoSurvivor
-from continuum.demo.needs_plans import load_demo_needs_and_plans
+from continuum.demo.needs_plans import demo_member, load_demo_needs_and_plans
 from continuum.exports.demo import load_demo_exports
 from continuum.needs.models import Need
 from continuum.screening.actions import (
@@ -157,6 +159,9 @@ def load(*, progress: Progress | None = None) -> LoadResult:
     agencies = _load_agencies(result)
     say(f"Agencies: {len(agencies)}/{len(community.AGENCIES)}")
     staff = _load_staff(result, agencies, say)
+    member = functools.partial(demo_member, staff, agencies)
+    if load_demo_protocol(member, agencies):
+        say("Community protocol: members, deadlines, holidays, MOU and conflicts")
     _load_survivors(result, agencies, staff, say)
     _load_emergency_access(agencies, staff)
     load_demo_exports(lambda username: _actor(staff, agencies, username))
@@ -165,6 +170,7 @@ def load(*, progress: Progress | None = None) -> LoadResult:
         lambda username: _actor(staff, agencies, username), staff, agencies
     )
     say(f"Needs assessments and care plans: {stories} stories")
+    say(f"MDT staffings: {load_demo_staffings(member, agencies)}")
     _, result.installed = DemoInstallation.objects.get_or_create(pk=1)
     result.elapsed = (timezone.now() - started).total_seconds()
     return result

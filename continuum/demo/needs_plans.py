@@ -369,6 +369,13 @@ def _actor_for(users: dict[str, User], membership: Membership) -> Actor:
     return Actor(user=users[membership.user.username], membership=membership, via=Channel.CLI)
 
 
+def demo_member(
+    users: dict[str, User], agencies: dict[str, Agency], username: str, key: str
+) -> Actor:
+    """A demo person acting for one of their agencies (Renée keeps the coalition's work)."""
+    return _member(users, agencies, username, key)
+
+
 def _member(users: dict[str, User], agencies: dict[str, Agency], username: str, key: str) -> Actor:
     membership = Membership.objects.select_related("agency", "user").get(
         user=users[username], agency=agencies[key]
