@@ -15,7 +15,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -51,6 +50,7 @@ from continuum.plans.models import (
     TaskStatus,
     VersionKind,
 )
+from continuum.protocols.queries import timelines_for
 
 GOAL_MAX = 500
 TASK_MAX = 300
@@ -143,7 +143,8 @@ def _locked_plan(actor: Actor, case: Case) -> CarePlan:
         return plan
     plan = CarePlan.objects.create(
         case=case,
-        review_every_days=settings.CONTINUUM_PLAN_REVIEW_DAYS,
+        # The lead agency's community protocol sets how often plans are reviewed.
+        review_every_days=timelines_for(case.lead_agency_id).plan_review_days,
         created_by=actor.user,
         created_by_agency=actor.agency,
     )

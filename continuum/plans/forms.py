@@ -44,6 +44,7 @@ from continuum.plans.models import (
     SurvivorPart,
     TaskStatus,
 )
+from continuum.protocols.queries import unsigned_member_ids, with_mou_flag
 from continuum.screening.forms import LocalMoment
 
 NO_GOAL = ""
@@ -138,14 +139,16 @@ class GoalForm(VoiceForm):
 def owner_choices(owners: list[tuple[Agency, Any]]) -> list[tuple[str, str]]:
     """(agency, person or None) pairs as choices: "a:<agency>" or "u:<agency>:<user>"."""
     choices = []
+    unsigned = unsigned_member_ids()
     for agency, user in owners:
+        label = with_mou_flag(agency.name, agency.pk, unsigned)
         if user is None:
             choices.append(
-                (f"a:{agency.pk}", str(_("%(agency)s (anyone there)") % {"agency": agency.name}))
+                (f"a:{agency.pk}", str(_("%(agency)s (anyone there)") % {"agency": label}))
             )
         else:
             name = user.get_full_name() or user.username
-            choices.append((f"u:{agency.pk}:{user.pk}", f"{name}, {agency.name}"))
+            choices.append((f"u:{agency.pk}:{user.pk}", f"{name}, {label}"))
     return choices
 
 

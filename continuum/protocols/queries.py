@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,6 +131,73 @@ def agency_label_with_mou(agency: Agency, signed_ids: set[int] | None) -> str:
     if signed_ids is None or agency.pk in signed_ids:
         return agency.name
     return _("%(agency)s — has not signed the MOU in force") % {"agency": agency.name}
+
+
+@dataclass(frozen=True)
+class Timelines:
+    """The deadlines a protocol sets for an agency's work (the deployment's defaults, from
+    the settings, for an agency in no protocol)."""
+
+    screening_start_hours: int
+    plan_review_days: int
+    referral_response_business_days: int
+    protocol_version: int | None
+
+
+def timelines_for(agency_id: int) -> Timelines:
+    """What the protocol the agency is a member of says now (1 query)."""
+    protocol = Protocol.objects.filter(members__agency_id=agency_id).first()
+    if protocol is None:
+        return Timelines(
+            screening_start_hours=settings.CONTINUUM_SCREENING_START_HOURS,
+            plan_review_days=settings.CONTINUUM_PLAN_REVIEW_DAYS,
+            referral_response_business_days=3,
+            protocol_version=None,
+        )
+    return Timelines(
+        screening_start_hours=protocol.screening_start_hours,
+        plan_review_days=protocol.plan_review_days,
+        referral_response_business_days=protocol.referral_response_business_days,
+        protocol_version=protocol.version,
+    )
+
+
+def sharing_ceiling(discloser_id: int, recipient: Agency) -> frozenset[str] | None:
+    """What the discloser's protocol lets an agency of the recipient's type receive with a
+    release; None when it sets no limit for that type (or there is no protocol)."""
+    protocol = Protocol.objects.filter(members__agency_id=discloser_id).first()
+    if protocol is None or recipient.agency_type not in protocol.sharing_rules:
+        return None
+    return frozenset(protocol.sharing_rules[recipient.agency_type])
+
+
+def unsigned_member_ids(today: date | None = None) -> set[int]:
+    """Every agency, in any protocol, that has not signed its protocol's MOU in force (an
+    agency whose protocol has no MOU in force is not listed: there is nothing to sign).
+    For choice lists anywhere an agency is chosen: 2 queries for any number of agencies."""
+    today = today or community_today()
+    in_force = {
+        mou.protocol_id: mou.pk
+        for mou in Mou.objects.filter(status=MouStatus.IN_FORCE, expires_on__gte=today).order_by(
+            "effective_from"
+        )
+    }
+    if not in_force:
+        return set()
+    signed = set(
+        MouSignature.objects.filter(mou_id__in=in_force.values()).values_list("mou_id", "agency_id")
+    )
+    members = ProtocolMember.objects.filter(protocol_id__in=in_force).values_list(
+        "protocol_id", "agency_id"
+    )
+    return {agency for protocol, agency in members if (in_force[protocol], agency) not in signed}
+
+
+def with_mou_flag(name: str, agency_id: int, unsigned: set[int]) -> str:
+    """An agency's label in a choice list, saying when it has not signed the MOU in force."""
+    if agency_id not in unsigned:
+        return name
+    return _("%(agency)s — has not signed the MOU in force") % {"agency": name}
 
 
 def renewal_due(mou: Mou, today: date | None = None) -> bool:

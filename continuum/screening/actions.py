@@ -26,6 +26,7 @@ from continuum.cases.models import Case, CaseStatus, TaskKind, TaskStatus
 from continuum.core.models import save_if_unchanged
 from continuum.core.text import clean_text
 from continuum.needs.actions import record_needs_from_screening
+from continuum.protocols.queries import timelines_for
 from continuum.screening.answers import Answer, AnswersInvalid, answers_from_json, answers_to_json
 from continuum.screening.definitions import answers_of, definition_of
 from continuum.screening.models import (
@@ -59,7 +60,7 @@ def start_screening(
 ) -> Screening:
     """Record that a person needs screening, from when the first indicator was noticed, and
     (start_now) begin it. Caller: a trained screener, case manager or supervisor who may see
-    the person. The clock (start within CONTINUUM_SCREENING_START_HOURS) runs from the first
+    the person. The clock (start within the protocol's hours, default 24) runs from the first
     indicator, or from the debriefing after recovery when their whereabouts were unknown."""
     policy.require_screening(actor)
     if not policy.sees_without_grant(actor, survivor):
@@ -75,7 +76,8 @@ def start_screening(
         setting=setting,
         first_indicator_at=first_indicator_at,
         recovered_at=recovered_at,
-        start_within_hours=settings.CONTINUUM_SCREENING_START_HOURS,
+        # The community protocol decides (each screening keeps the value it began under).
+        start_within_hours=timelines_for(actor.agency_id).screening_start_hours,
         status=ScreeningStatus.IN_PROGRESS if start_now else ScreeningStatus.PLANNED,
         started_at=now if start_now else None,
     )

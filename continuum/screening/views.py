@@ -8,7 +8,6 @@ from collections.abc import Callable
 from uuid import UUID
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.forms import BoundField
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -24,6 +23,7 @@ from continuum.accounts.models import Agency
 from continuum.cases.actions import CaseRuleBroken
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, form_errors_as_text, posted
+from continuum.protocols.queries import timelines_for
 from continuum.screening import actions, queries
 from continuum.screening.definitions import answers_of, definition_of
 from continuum.screening.forms import (
@@ -51,7 +51,7 @@ def screenings(request: HttpRequest, actor: Actor) -> HttpResponse:
             "due": queries.screens_due(actor),
             "unfinished": queries.my_unfinished(actor),
             "recent": queries.my_recent_results(actor),
-            "start_hours": settings.CONTINUUM_SCREENING_START_HOURS,
+            "start_hours": timelines_for(actor.agency_id).screening_start_hours,
             "trained": policy.trained_to_screen(actor),
             "certification": actor.membership,
             "can_report": policy.can(actor, policy.Permission.VIEW_SCREENING_REPORT),
@@ -101,7 +101,7 @@ def start(request: HttpRequest, actor: Actor) -> HttpResponse:
             "form": form,
             "survivor": survivor,
             "instruments": instruments,
-            "start_hours": settings.CONTINUUM_SCREENING_START_HOURS,
+            "start_hours": timelines_for(actor.agency_id).screening_start_hours,
             "nav": "screening",
         },
     )

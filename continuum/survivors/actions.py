@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from continuum.access import policy
 from continuum.access.actor import Actor
-from continuum.access.categories import ROLE_CATEGORIES, SURVIVOR_FIELDS
+from continuum.access.categories import ROLE_CATEGORIES, SURVIVOR_FIELDS, DataCategory
 from continuum.access.part2 import PART2_CATEGORY
 from continuum.accounts.models import Agency
 from continuum.audit.log import record
@@ -304,6 +304,29 @@ class ReleaseTerms:
         return PART2_CATEGORY in self.categories
 
 
+def _check_protocol_ceiling(actor: Actor, terms: ReleaseTerms) -> None:
+    """The community protocol may limit what a kind of member receives, even with a release
+    (the members agreed it in the MOU); the release is refused with what may be named."""
+    from continuum.protocols.queries import sharing_ceiling
+
+    ceiling = sharing_ceiling(actor.agency_id, terms.recipient_agency)
+    if ceiling is None:
+        return
+    beyond = sorted(set(terms.categories) - ceiling)
+    if beyond:
+        raise ReleaseRefused(
+            _(
+                "Your community's protocol lets %(agency)s receive only: %(allowed)s. "
+                "Take off: %(beyond)s."
+            )
+            % {
+                "agency": terms.recipient_agency.name,
+                "allowed": ", ".join(DataCategory(c).label for c in sorted(ceiling)) or "-",
+                "beyond": ", ".join(DataCategory(c).label for c in beyond),
+            }
+        )
+
+
 @transaction.atomic
 def record_release(*, actor: Actor, survivor: Survivor, terms: ReleaseTerms) -> Release:
     """Record a release of information from the actor's agency (the one leading care) to
@@ -319,6 +342,7 @@ def record_release(*, actor: Actor, survivor: Survivor, terms: ReleaseTerms) -> 
     if terms.recipient_agency.pk == actor.agency_id or not terms.recipient_agency.is_active:
         raise ReleaseRefused(_("A release names another agency that is still active."))
     _check_terms(survivor, terms)
+    _check_protocol_ceiling(actor, terms)
     part2 = terms.is_part2
     release = Release.objects.create(
         survivor=survivor,
