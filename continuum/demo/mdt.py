@@ -81,8 +81,19 @@ TRAINING = (
     ("survivor_mentor", "Survivor-mentor core training", 16, 12, True),
     ("mdt_coordinator", "Running a victim-centred MDT staffing", 6, 24, False),
 )
+# What each kind of member may receive with a release (the demo's releases stay within it;
+# schools and law enforcement never receive health or substance-use information).
 SHARING = {
-    "service_provider": ["identity", "contact", "needs", "care_plan"],
+    "service_provider": [
+        "identity",
+        "contact",
+        "needs",
+        "care_plan",
+        "health",
+        "mental_health",
+        "substance_use",
+        "placement",
+    ],
     "health": ["identity", "contact", "needs", "care_plan", "health", "mental_health"],
     "school_district": ["identity", "education"],
     "law_enforcement": ["identity", "legal"],

@@ -47,7 +47,7 @@ from continuum.mdt.models import (
     StaffingClock,
 )
 from continuum.protocols.clock import Clock, clock_from, today_in
-from continuum.protocols.models import Mou, MouSignature, MouStatus, ProtocolMember
+from continuum.protocols.models import ProtocolMember
 
 
 def community_agency_ids(actor: Actor) -> list[int]:
@@ -83,24 +83,6 @@ def community_agencies(lead_agency_id: int) -> list[tuple[Agency, list[str]]]:
         protocol_id=member.protocol_id, agency__is_active=True
     ).select_related("agency")
     return [(m.agency, list(m.mdt_roles)) for m in members]
-
-
-def mou_signed_agency_ids(agency_ids: list[int]) -> set[int] | None:
-    """Of these agencies, those that signed the MOU in force of their protocol; None when
-    their protocol has no MOU in force (then there is nothing to flag)."""
-    today = timezone.localdate()
-    in_force = Mou.objects.filter(
-        protocol__members__agency_id__in=agency_ids,
-        status=MouStatus.IN_FORCE,
-        expires_on__gte=today,
-    ).distinct()
-    if not in_force.exists():
-        return None
-    return set(
-        MouSignature.objects.filter(mou__in=in_force, agency_id__in=agency_ids).values_list(
-            "agency_id", flat=True
-        )
-    )
 
 
 def clock_row(case: Case) -> ClockRow | None:
@@ -243,8 +225,14 @@ def upcoming_meetings(actor: Actor, *, limit: int = 50) -> list[Meeting]:
     )
 
 
-def meetings_of_case(actor: Actor, case: Case) -> list[Meeting]:
-    return list(meetings_for(actor).filter(case=case).order_by("starts_at"))
+def meetings_by_case(actor: Actor, cases: list[Case]) -> dict[UUID, list[Meeting]]:
+    """The staffings of these cases the actor may see, oldest first, by case (1 query)."""
+    found: dict[UUID, list[Meeting]] = {}
+    if not cases:
+        return found
+    for meeting in meetings_for(actor).filter(case__in=cases).order_by("starts_at"):
+        found.setdefault(meeting.case_id, []).append(meeting)
+    return found
 
 
 # --- the agenda: built from the case, shown as the reader's agency may see it ------------

@@ -23,6 +23,7 @@ from continuum.mdt import actions, queries
 from continuum.mdt.calendar import invitation
 from continuum.mdt.forms import AttendanceForm, ConveneForm, DecisionForm, HoldForm
 from continuum.mdt.models import Meeting, MeetingStatus, ParticipantKind
+from continuum.protocols.queries import unsigned_member_ids, with_mou_flag
 
 # The team role a staff member fills when invited by name, from their role in their agency.
 ROLE_ON_TEAM = {
@@ -54,26 +55,23 @@ def _role_choices(case: Case) -> tuple[list[tuple[str, str]], list[str]]:
     """Agency-and-role pairs to invite: what each member fills on an MDT (from the
     protocol), and the case's own team; those on the team come checked."""
     community = queries.community_agencies(case.lead_agency_id)
-    signed = queries.mou_signed_agency_ids([a.pk for a, _roles in community])
+    unsigned = unsigned_member_ids()
     pairs: dict[str, str] = {}
     for agency, roles in community:
         for role in roles:
-            pairs[f"{agency.pk}:{role}"] = _agency_role_label(agency, role, signed)
+            pairs[f"{agency.pk}:{role}"] = _agency_role_label(agency, role, unsigned)
     team = []
     for member in case.care_team.filter(removed_at__isnull=True, user__isnull=True).select_related(
         "agency"
     ):
         key = f"{member.agency_id}:{member.role}"
-        pairs.setdefault(key, _agency_role_label(member.agency, member.role, signed))
+        pairs.setdefault(key, _agency_role_label(member.agency, member.role, unsigned))
         team.append(key)
     return sorted(pairs.items(), key=lambda item: item[1]), team
 
 
-def _agency_role_label(agency: Agency, role: str, signed: set[int] | None) -> str:
-    label = f"{agency.name} — {CareTeamRole(role).label}"
-    if signed is not None and agency.pk not in signed:
-        label += " " + _("(has not signed the MOU in force)")
-    return label
+def _agency_role_label(agency: Agency, role: str, unsigned: set[int]) -> str:
+    return f"{with_mou_flag(agency.name, agency.pk, unsigned)} — {CareTeamRole(role).label}"
 
 
 def _people_choices(case: Case) -> tuple[list[tuple[str, str]], list[str]]:
@@ -185,7 +183,11 @@ def _owner_choices(case: Case) -> list[tuple[str, str]]:
     agencies = {case.lead_agency_id: case.lead_agency}
     for member in case.care_team.filter(removed_at__isnull=True).select_related("agency"):
         agencies.setdefault(member.agency_id, member.agency)
-    return sorted(((str(pk), a.name) for pk, a in agencies.items()), key=lambda c: c[1])
+    unsigned = unsigned_member_ids()
+    return sorted(
+        ((str(pk), with_mou_flag(a.name, pk, unsigned)) for pk, a in agencies.items()),
+        key=lambda c: c[1],
+    )
 
 
 def _meeting_page(

@@ -25,6 +25,7 @@ from continuum.cases.actions import CaseRuleBroken, open_case
 from continuum.cases.queries import mdt_due_on, visible_tasks
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, allowed, posted
+from continuum.mdt.queries import meetings_by_case
 from continuum.needs.models import DOMAIN_CATEGORIES
 from continuum.screening.queries import screenings_of
 from continuum.survivors import actions, documents, queries
@@ -156,8 +157,10 @@ def detail(request: HttpRequest, actor: Actor, survivor_id: UUID) -> HttpRespons
         if hasattr(case, "need_list"):
             shown = by_case[case.pk]
             case.need_list = [n for n in case.need_list if n.domain.category in shown]
+    staffings = meetings_by_case(actor, cases)
     for case in cases:
         case.mdt_due_on = mdt_due_on(case)  # type: ignore[attr-defined]
+        case.staffings = staffings.get(case.pk, [])  # type: ignore[attr-defined]
     leads = any(case.lead_agency_id == actor.agency_id for case in cases)
     return render(
         request,

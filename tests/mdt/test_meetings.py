@@ -346,3 +346,11 @@ def test_a_decision_form_with_a_half_filled_action_keeps_everything(world: World
     assert "Give the day it is due." in html
     assert "Weekly counselling — “as she asked”." in html
     assert 'value="Book it"' in html
+
+
+def test_the_case_on_the_survivor_page_links_its_staffings(world: World) -> None:
+    meeting = convene(world)
+    page = world.client_for("casey").get(f"/survivors/{world.survivor.pk}/").content.decode()
+    staffings = page.split('data-testid="case-staffings"')[1].split("</ul>")[0]
+    assert f"/mdt/meetings/{meeting.pk}/" in staffings
+    assert "Scheduled" in staffings
