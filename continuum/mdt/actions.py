@@ -28,7 +28,7 @@ from continuum.cases.models import CareTeamRole, Case, CaseStatus, EventKind, Ta
 from continuum.cases.timeline import add_event
 from continuum.core.models import save_if_unchanged
 from continuum.core.text import clean_text
-from continuum.mdt.clocks import current_version_for, refresh_clock
+from continuum.mdt.clocks import current_version_for, refresh_clock, time_zone_of
 from continuum.mdt.models import (
     ActionItem,
     Decision,
@@ -40,6 +40,7 @@ from continuum.mdt.models import (
     SurvivorVoice,
 )
 from continuum.mdt.queries import community_agency_ids
+from continuum.protocols.clock import today_in
 
 DECISION_CATEGORIES = frozenset(
     str(c)
@@ -54,6 +55,11 @@ DECISION_CATEGORIES = frozenset(
         DataCategory.PLACEMENT,
     )
 )
+
+
+def _day(day: date) -> str:
+    """A day as the timeline writes days: "7 Dec 2026"."""
+    return f"{day.day} {day:%b %Y}"
 
 
 class MdtRuleBroken(CaseRuleBroken):
@@ -192,7 +198,8 @@ def convene_mdt(
         EventKind.MDT,
         summary=_("MDT staffing scheduled for %(when)s by %(agency)s")
         % {
-            "when": timezone.localtime(meeting.starts_at).strftime("%d %b %Y %H:%M"),
+            "when": _day(timezone.localtime(meeting.starts_at))
+            + timezone.localtime(meeting.starts_at).strftime(", %H:%M"),
             "agency": actor.agency.name,
         },
     )
@@ -376,7 +383,10 @@ def hold_meeting(
         raise MdtRuleBroken(_("Take attendance before closing the staffing."))
     if closing.survivor_voice not in SurvivorVoice.values:
         raise MdtRuleBroken(_("Say how the survivor's voice was heard."))
-    held_on = timezone.localdate(meeting.starts_at)
+    # The day it was held where the community is, as the clock counts its days (a late
+    # meeting out West is already tomorrow on the server's clock).
+    zone = time_zone_of(current_version_for(meeting.case.lead_agency_id), meeting.case)
+    held_on = today_in(zone, meeting.starts_at)
     if closing.next_meeting_on is None and not closing.no_next_meeting_reason.strip():
         raise MdtRuleBroken(
             _("Give the date of the next meeting, or say why the team is not meeting again.")
@@ -404,7 +414,7 @@ def hold_meeting(
     _audit(
         actor, AuditAction.MDT_MEETING_CHANGED, meeting, {"status": "held", "missing_roles": gaps}
     )
-    summary = _("MDT staffing held on %(day)s") % {"day": held_on.strftime("%d %b %Y")}
+    summary = _("MDT staffing held on %(day)s") % {"day": _day(held_on)}
     if gaps:
         summary += " " + _("without a required role (%(roles)s)") % {
             "roles": ", ".join(str(CareTeamRole(r).label) for r in gaps)

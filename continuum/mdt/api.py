@@ -122,7 +122,6 @@ class MeetingFields(Schema):
     convened_by_agency: str
     version: int
     next_meeting_on: date | None
-    no_next_meeting_reason: str
     missing_roles: list[str]
 
 
@@ -149,7 +148,10 @@ class ActionItemOut(Schema):
 
 class DecisionOut(Schema):
     id: UUID
-    category: str
+    category: str | None = Field(
+        description="null when withheld: that a record of some kinds exists (substance use "
+        "treatment, 42 CFR Part 2) is itself protected"
+    )
     withheld: bool
     text: str | None
     action_items: list[ActionItemOut]
@@ -163,6 +165,7 @@ class AgendaSectionOut(Schema):
 
 
 class MeetingDetailOut(MeetingFields):
+    no_next_meeting_reason: str | None = Field(description="null unless you read case notes")
     survivor_name: str | None = Field(description="null: identity not released to your agency")
     participants: list[ParticipantOut]
     agenda: list[AgendaSectionOut]
@@ -202,7 +205,6 @@ _MEETING_FIELDS = (
     "call_link",
     "version",
     "next_meeting_on",
-    "no_next_meeting_reason",
     "missing_roles",
 )
 
@@ -226,7 +228,7 @@ def _detail(actor: Any, meeting: Meeting) -> dict[str, Any]:
         "decisions": [
             {
                 "id": d.pk,
-                "category": d.category,
+                "category": None if d.withheld else d.category,  # type: ignore[attr-defined]
                 "withheld": d.withheld,  # type: ignore[attr-defined]
                 "text": None if d.withheld else d.text,  # type: ignore[attr-defined]
                 "action_items": [
@@ -237,6 +239,7 @@ def _detail(actor: Any, meeting: Meeting) -> dict[str, Any]:
             for d in decisions
         ],
         "minutes": meeting.minutes if notes else None,
+        "no_next_meeting_reason": meeting.no_next_meeting_reason if notes else None,
         "survivor_voice": meeting.survivor_voice,
         "survivor_voice_how": meeting.survivor_voice_how if notes else None,
     }
@@ -453,21 +456,11 @@ def cancel(request: HttpRequest, meeting_id: UUID, payload: CancelIn) -> Meeting
     summary="Your agency's open MDT action items",
 )
 def my_action_items(request: HttpRequest) -> list[dict[str, Any]]:
-    """Open action items owned by your agency on cases you may see (complete one with
+    """Open action items owned by your agency on cases you may see, of the kinds of data you
+    may read of the person now, as on My work (complete one with
     `POST /mdt/action-items/{item_id}/done` (item_id: its task_id))."""
     actor = request_actor(request)
-    from continuum.cases.queries import cases_for
-
-    tasks = (
-        CaseTask.objects.filter(
-            case__in=cases_for(actor),
-            kind=TaskKind.MDT_ACTION,
-            status=TaskStatus.OPEN,
-            owner_agency_id=actor.agency_id,
-        )
-        .select_related("owner_agency", "mdt_action__owner_user")
-        .order_by("due_on", "pk")
-    )
+    tasks = queries.my_open_action_items(actor)
     return [_item(t, t.mdt_action.owner_user, False) for t in tasks]
 
 

@@ -141,8 +141,8 @@ def _moved_event(
         else _("the default rules (its lead agency is in no protocol)")
     )
     summary = _("MDT staffing due date moved from %(before)s to %(after)s under %(rules)s") % {
-        "before": clock.due_on.isoformat() if clock.due_on else _("not set"),
-        "after": due.isoformat() if due else _("not set"),
+        "before": f"{clock.due_on.day} {clock.due_on:%b %Y}" if clock.due_on else _("not set"),
+        "after": f"{due.day} {due:%b %Y}" if due else _("not set"),
         "rules": rules,
     }
     return CaseEvent(

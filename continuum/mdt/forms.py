@@ -145,7 +145,7 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         for row in range(ACTION_ROWS):
             self.fields[f"action_{row}_title"] = TextField(
-                label=_("Action %(n)s: what to do") % {"n": row + 1},
+                label=_("What to do"),
                 max_length=200,
                 help_text=_(
                     "In the system's words (“Arrange a dental appointment”), not the survivor's "
@@ -155,13 +155,13 @@ class DecisionForm(forms.Form):
                 else "",
             )
             self.fields[f"action_{row}_owner"] = forms.ChoiceField(
-                label=_("Action %(n)s: who does it") % {"n": row + 1},
+                label=_("Who does it"),
                 choices=[("", _("- Select -")), *owners],
                 required=False,
                 widget=SELECT,
             )
             self.fields[f"action_{row}_due"] = forms.DateField(
-                label=_("Action %(n)s: by") % {"n": row + 1}, required=False, widget=DATE
+                label=_("By"), required=False, widget=DATE
             )
 
     def action_rows(self) -> list[tuple[Any, Any, Any]]:

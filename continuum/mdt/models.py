@@ -92,8 +92,9 @@ class Meeting(Versioned):
     )
     survivor_voice_how = EncryptedTextField(_("how, in a few words"), plain_max_length=1000)
     next_meeting_on = models.DateField(_("next meeting"), null=True, blank=True)
-    no_next_meeting_reason = models.CharField(
-        _("why no next meeting is set"), max_length=500, blank=True
+    # Free text, read as case notes (it can say why: "moving to her aunt's in…").
+    no_next_meeting_reason = EncryptedTextField(
+        _("why no next meeting is set"), plain_max_length=500, blank=True
     )
     missing_roles = models.JSONField(default=list)  # required roles nobody filled, when held
     held_at = models.DateTimeField(null=True, blank=True)

@@ -268,6 +268,25 @@ def _name(case: Case, readable: frozenset[str]) -> str | None:
     return str(person.preferred_name or person.legal_given_name or "") or None
 
 
+def reader_categories(actor: Actor, case: Case) -> frozenset[str]:
+    """What the reader may see of the case's survivor at its meetings: what their role may
+    see for the lead agency; for another agency, what its releases name, and only while it
+    is on the case's care team. Being invited to a staffing, or having convened it and been
+    taken off the team since, shows the meeting, never the survivor (DESIGN: care team *and*
+    release). The convening agency reads back what it recorded only as far as this allows:
+    writing a decision gives no right to read the survivor's record."""
+    team = CareTeamMember.objects.filter(case=case, removed_at__isnull=True)
+    if case.lead_agency_id != actor.agency_id and not team.filter(agency_id=actor.agency_id):
+        return frozenset()
+    # Case managers, clinicians and mentors read a case they are named on, as everywhere:
+    # invited by name to its staffing, a colleague not on the case sees the meeting only.
+    if actor.role in policy.ASSIGNED_ROLES and not team.filter(
+        agency_id=actor.agency_id, user=actor.user
+    ):
+        return frozenset()
+    return sharing.case_categories(actor, case)
+
+
 def agenda_for(actor: Actor, meeting: Meeting) -> Agenda:
     """The meeting's agenda from the case as it stands: open needs, plan goals, overdue
     tasks, placement and legal dates, each section only if the reader's agency may see that
@@ -277,7 +296,7 @@ def agenda_for(actor: Actor, meeting: Meeting) -> Agenda:
     from continuum.plans.models import Appointment, AppointmentStatus, Goal, GoalStatus
 
     case = meeting.case
-    readable = sharing.case_categories(actor, case)
+    readable = reader_categories(actor, case)
     today = timezone.localdate()
     open_needs = list(
         Need.objects.filter(
@@ -403,6 +422,27 @@ def decisions_of(meeting: Meeting, readable: frozenset[str]) -> list[Decision]:
 
 def participants_of(meeting: Meeting) -> list[Participant]:
     return list(meeting.participants.select_related("agency", "user"))
+
+
+def my_open_action_items(actor: Actor) -> list[CaseTask]:
+    """Open MDT action items owned by the actor's agency on cases they may see, soonest due
+    first; only those whose kind of data they may read of the person (as My work: role
+    ceiling and releases in force, decided now). 4 queries for any number."""
+    from continuum.cases.queries import cases_for
+
+    tasks = list(
+        CaseTask.objects.filter(
+            case__in=cases_for(actor),
+            kind=TaskKind.MDT_ACTION,
+            status=TaskStatus.OPEN,
+            owner_agency_id=actor.agency_id,
+        )
+        .select_related("owner_agency", "mdt_action__owner_user", "case__survivor")
+        .order_by("due_on", "pk")
+    )
+    people = {task.case.survivor_id: task.case.survivor for task in tasks}
+    allowed = sharing.categories_for(actor, people.values())
+    return [t for t in tasks if t.category in allowed.get(t.case.survivor_id, frozenset())]
 
 
 def open_action_items(case: Case) -> QuerySet[CaseTask]:

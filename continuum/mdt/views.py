@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -35,12 +36,27 @@ ROLE_ON_TEAM = {
 }
 
 
+def _render(
+    request: HttpRequest,
+    actor: Actor,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """Times are shown in the reader's agency's time zone, the one they are typed in
+    (ConveneForm): 14:00 typed in Pensacola reads 14:00 there, not the server's hour."""
+    with timezone.override(actor.agency.time_zone):
+        return render(request, template, context, status=status)
+
+
 @actor_required
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Cases of the community waiting for their first staffing, soonest due first."""
     rows = queries.staffing_clocks(actor)
-    return render(
+    return _render(
         request,
+        actor,
         "mdt/dashboard.html",
         {
             "rows": [r for r in rows if r.clock.due_on is not None],
@@ -74,25 +90,34 @@ def _agency_role_label(agency: Agency, role: str, unsigned: set[int]) -> str:
     return f"{with_mou_flag(agency.name, agency.pk, unsigned)} — {CareTeamRole(role).label}"
 
 
+def _team_roles(case: Case) -> dict[tuple[int, int], str]:
+    """(user, agency) -> the role each named person holds on the case's care team."""
+    named = case.care_team.filter(removed_at__isnull=True, user__isnull=False)
+    return {(m.user_id, m.agency_id): m.role for m in named if m.user_id is not None}
+
+
+def _role_of(membership: Membership, team: dict[tuple[int, int], str]) -> str:
+    """A person invited by name fills their role on the case's team (Casey is the lead case
+    manager there), else the one their role in their agency maps to."""
+    return team.get((membership.user_id, membership.agency_id), ROLE_ON_TEAM[Role(membership.role)])
+
+
 def _people_choices(case: Case) -> tuple[list[tuple[str, str]], list[str]]:
     agencies = [a.pk for a, _roles in queries.community_agencies(case.lead_agency_id)]
     memberships = Membership.objects.filter(
         agency_id__in=agencies, is_active=True, role__in=list(ROLE_ON_TEAM)
     ).select_related("user", "agency")
-    named = set(
-        case.care_team.filter(removed_at__isnull=True, user__isnull=False).values_list(
-            "user_id", "agency_id"
-        )
-    )
+    team = _team_roles(case)
     choices, checked = [], []
     for m in memberships:
-        choices.append((str(m.pk), f"{m.user} — {m.get_role_display()}, {m.agency.label}"))
-        if (m.user_id, m.agency_id) in named:
+        role = CareTeamRole(_role_of(m, team)).label
+        choices.append((str(m.pk), f"{m.user} — {role}, {m.agency.name}"))
+        if (m.user_id, m.agency_id) in team:
             checked.append(str(m.pk))
     return sorted(choices, key=lambda c: c[1]), checked
 
 
-def _invitees(form: ConveneForm) -> list[actions.Invitee]:
+def _invitees(form: ConveneForm, case: Case) -> list[actions.Invitee]:
     invitees = []
     agencies = {a.pk: a for a in Agency.objects.all()}
     for value in form.cleaned_data["invite_roles"]:
@@ -101,10 +126,9 @@ def _invitees(form: ConveneForm) -> list[actions.Invitee]:
     chosen = Membership.objects.filter(pk__in=form.cleaned_data["invite_people"]).select_related(
         "user", "agency"
     )
+    team = _team_roles(case)
     for m in chosen:
-        invitees.append(
-            actions.Invitee(agency=m.agency, role=ROLE_ON_TEAM[Role(m.role)], user=m.user)
-        )
+        invitees.append(actions.Invitee(agency=m.agency, role=_role_of(m, team), user=m.user))
     return invitees
 
 
@@ -115,6 +139,9 @@ def convene(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
     case = queries.convenable_case(actor, case_id)
     role_choices, team = _role_choices(case)
     people, named = _people_choices(case)
+    own = f"{actor.agency_id}:{CareTeamRole.MDT_COORDINATOR}"
+    if any(value == own for value, _label in role_choices):
+        team.append(own)  # the convener comes to its own staffing
     form = ConveneForm(
         posted(request),
         zone=actor.agency.time_zone,
@@ -136,15 +163,16 @@ def convene(request: HttpRequest, actor: Actor, case_id: UUID) -> HttpResponse:
             )
             try:
                 meeting = actions.convene_mdt(
-                    actor=actor, case=case, place=place, invitees=_invitees(form)
+                    actor=actor, case=case, place=place, invitees=_invitees(form, case)
                 )
             except actions.MdtRuleBroken as problem:
                 form.add_error(None, str(problem))
             else:
                 messages.success(request, _("Staffing scheduled. Download the invitation below."))
                 return redirect("mdt:meeting", meeting.pk)
-    return render(
+    return _render(
         request,
+        actor,
         "mdt/convene.html",
         {"case": case, "form": form, "clock": queries.clock_row(case), "nav": "mdt"},
         status=status,
@@ -174,9 +202,10 @@ def _attendance_form(meeting: Meeting, data: Any = None) -> AttendanceForm:
 
 
 def _participant_label(p: Any) -> str:
-    who = f"{p.user} — " if p.user else ""
+    if p.agency is None:
+        return str(p.get_kind_display())
     role = CareTeamRole(p.role).label if p.role else ""
-    return f"{who}{role}, {p.agency.name}" if p.agency else str(p.get_kind_display())
+    return f"{p.user} — {role}, {p.agency.name}" if p.user else f"{p.agency.name} — {role}"
 
 
 def _owner_choices(case: Case) -> list[tuple[str, str]]:
@@ -219,7 +248,7 @@ def _meeting_page(
         context["hold"] = hold or HoldForm(initial={"version": meeting.version})
     if keeper and meeting.status != MeetingStatus.CANCELLED:
         context["decision"] = decision or DecisionForm(owners=_owner_choices(meeting.case))
-    return render(request, "mdt/meeting.html", context, status=status)
+    return _render(request, actor, "mdt/meeting.html", context, status=status)
 
 
 def _kept_meeting(actor: Actor, meeting_id: UUID) -> Meeting:

@@ -354,3 +354,36 @@ def test_the_case_on_the_survivor_page_links_its_staffings(world: World) -> None
     staffings = page.split('data-testid="case-staffings"')[1].split("</ul>")[0]
     assert f"/mdt/meetings/{meeting.pk}/" in staffings
     assert "Scheduled" in staffings
+
+
+def test_a_colleague_invited_by_name_but_not_on_the_case_sees_the_meeting_only(
+    world: World,
+) -> None:
+    """Cole is a case manager at the lead agency, not named on the case: invited by name,
+    he sees the staffing (when, where, who) and nothing of the survivor, as for the case
+    itself. The reason there is no next meeting is read as a note, not by him."""
+    meeting = actions.convene_mdt(
+        actor=world.actor("mona"),
+        case=world.case,
+        place=actions.MeetingPlace(
+            starts_at=timezone.now() - timedelta(hours=1),
+            minutes_long=60,
+            place_kind="in_person",
+            place="Room C",
+            call_link="",
+        ),
+        invitees=[
+            actions.Invitee(
+                agency=world.agencies["lead"], role="case_manager", user=world.users["cole"]
+            )
+        ],
+    )
+    _attend(world, meeting, {"case_manager"})
+    _hold(world, meeting, next_meeting_on=None, no_next_meeting_reason="Moving to her aunt's")
+    response = world.client_for("cole").get(f"/mdt/meetings/{meeting.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Not shared with your agency (no release)." in html
+    assert "Ana" not in html
+    assert "aunt" not in html
+    assert "aunt" in world.client_for("sam").get(f"/mdt/meetings/{meeting.pk}/").content.decode()

@@ -28,6 +28,6 @@ def add_clocks(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("mdt", "0002_initial"), ("cases", "0006_alter_caseevent_kind_alter_casetask_kind")]
+    dependencies = [("mdt", "0001_initial"), ("cases", "0006_alter_caseevent_kind_alter_casetask_kind")]
 
     operations = [migrations.RunPython(add_clocks, migrations.RunPython.noop)]
