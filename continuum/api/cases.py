@@ -228,6 +228,6 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
             "due_on": item.due_on,
             "overdue": item.overdue,
         }
-        for item in queries.items_due(cases, lead_agency_id=actor.agency_id)
+        for item in queries.items_due(cases, agency_id=actor.agency_id)
     ]
     return {"cases": cases, "items_due": items}

@@ -263,11 +263,12 @@ def mask_survivors_of(actor: Actor, cases: list[Case]) -> list[Case]:
     return cases
 
 
-def items_due(cases: list[Case], *, lead_agency_id: int | None = None) -> list[WorkItem]:
+def items_due(cases: list[Case], *, agency_id: int | None = None) -> list[WorkItem]:
     """What needs doing on these cases, soonest first (computed in memory: no extra query).
 
-    The MDT staffing is listed from the intake date until the first staffing is held; given
-    `lead_agency_id`, only on the cases that agency leads.
+    Given the reader's `agency_id`: the case-level rows (intake date, MDT staffing, a lead
+    case manager to name) only on the cases that agency leads, and only the to-dos it owns.
+    The MDT staffing is listed from the intake date until the first staffing is held.
     """
     today = timezone.localdate()
     items: list[WorkItem] = []
@@ -277,14 +278,19 @@ def items_due(cases: list[Case], *, lead_agency_id: int | None = None) -> list[W
         clock = staffing_clock_of(case)
         # The staffing is the lead agency's to get held (the MDT dashboard lists it for the
         # coordinators): partners see no row they cannot act on.
-        leads = lead_agency_id is None or case.lead_agency_id == lead_agency_id
+        leads = agency_id is None or case.lead_agency_id == agency_id
         if leads and case.report_received_on is None:
             items.append(WorkItem(case, _("Record the abuse report intake date"), None))
         elif leads and clock and clock.due_on and clock.first_staffed_on is None:
             items.append(WorkItem(case, _("MDT staffing due"), clock.due_on))
-        if not getattr(case, "has_lead_case_manager", True):
+        if leads and not getattr(case, "has_lead_case_manager", True):
             items.append(WorkItem(case, _("Name a lead case manager"), None))
-        items.extend(WorkItem(case, task.title, task.due_on) for task in visible_tasks(case))
+        # My work lists what the reader's agency does; others' to-dos stay on the case.
+        items.extend(
+            WorkItem(case, task.title, task.due_on)
+            for task in visible_tasks(case)
+            if agency_id is None or task.owner_agency_id == agency_id
+        )
     return sorted(items, key=lambda item: (item.due_on is None, item.due_on or today))
 
 

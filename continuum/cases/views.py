@@ -71,7 +71,7 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
 def _items_with_plans(actor: Actor, cases: list[Case]) -> list[queries.WorkItem]:
     """What is due on the cases, with the care plans to go through with the survivor and the
     needs waiting with nothing planned (for the lead agency's plan writers)."""
-    items = queries.items_due(cases, lead_agency_id=actor.agency_id)
+    items = queries.items_due(cases, agency_id=actor.agency_id)
     for case, due in reviews_due(actor, cases):
         items.append(
             queries.WorkItem(
