@@ -29,7 +29,7 @@ from continuum.cases.models import (
 from continuum.cases.timeline import add_event
 from continuum.core.models import save_if_unchanged
 from continuum.core.text import clean_text, in_sentence
-from continuum.mdt.clocks import refresh_clock
+from continuum.mdt.clocks import refresh_clock, refresh_reopened_clock
 from continuum.survivors.models import Survivor
 
 # Letters and digits that cannot be misread for each other on the phone (no 0/O, 1/I/L).
@@ -263,6 +263,8 @@ def change_case_status(
     if closure_reason:
         summary += " — " + str(ClosureReason(closure_reason).label)
     add_event(actor, case, EventKind.STATUS_CHANGED, summary=summary)
+    if before == CaseStatus.CLOSED:
+        refresh_reopened_clock(actor=actor, case=case)
     return case
 
 

@@ -9,7 +9,7 @@ from continuum.accounts.models import Agency, User
 from continuum.cases.actions import NOTE_MAX_LENGTH
 from continuum.cases.models import NOTE_CHOICES, CareTeamRole, CaseStatus, ClosureReason
 from continuum.core.forms import PastDateField, VersionField
-from continuum.protocols.queries import unsigned_member_ids, with_mou_flag
+from continuum.protocols.fields import MemberAgencyField
 
 
 class OpenCaseForm(forms.Form):
@@ -56,17 +56,6 @@ class CaseStatusForm(forms.Form):
         return data
 
 
-class MemberAgencyField(forms.ModelChoiceField):
-    """An agency choice that says which agencies have not signed the MOU in force."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.unsigned: set[int] = set()
-
-    def label_from_instance(self, obj: Agency) -> str:
-        return with_mou_flag(obj.name, obj.pk, self.unsigned)
-
-
 class CareTeamMemberForm(forms.Form):
     agency = MemberAgencyField(
         label=_("Agency"),
@@ -89,7 +78,6 @@ class CareTeamMemberForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].unsigned = unsigned_member_ids()  # type: ignore[attr-defined]
         agency_id = self.data.get("agency") if self.is_bound else None
         if agency_id and str(agency_id).isdecimal() and len(str(agency_id)) < 12:
             self.fields["user"].queryset = people_in(int(agency_id))  # type: ignore[attr-defined]

@@ -31,8 +31,10 @@ from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
 from continuum.drafts.web import draft_for, forget_draft
 from continuum.exports.queries import export_work
+from continuum.mdt.queries import next_staffings_to_schedule
 from continuum.needs.queries import needs_waiting
 from continuum.plans.queries import my_plan_tasks, reviews_due
+from continuum.protocols.queries import mous_to_renew
 from continuum.screening.queries import screens_due
 from continuum.survivors.queries import survivor_for, survivors_to_inform, waiting_for_a_case
 
@@ -57,6 +59,8 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
             "to_inform": survivors_to_inform(actor),
             "emergency_grants": grants_to_review(actor),
             "exports": export_work(actor),
+            "next_staffings": next_staffings_to_schedule(actor),
+            "mous_to_renew": mous_to_renew(actor),
             "screens_due": screens_due(actor)
             if policy.can(actor, policy.Permission.SCREEN)
             else [],

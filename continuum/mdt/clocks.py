@@ -86,6 +86,20 @@ def refresh_clock(*, case: Case, first_staffed_on: date | None = None) -> Staffi
     return clock
 
 
+def refresh_reopened_clock(*, actor: Actor, case: Case) -> None:
+    """A closed case reopened: a protocol change while it was closed left its clock alone
+    (recompute_for_protocol skips closed cases), so a clock still running is computed again
+    under the protocol its lead agency is in now, and says so when its due date moved."""
+    clock = StaffingClock.objects.filter(case=case).select_related("case__lead_agency").first()
+    if clock is not None and clock.first_staffed_on is not None:
+        return  # staffed: the deadline was met (or missed) under the rules of its day
+    before = clock.due_on if clock is not None else None
+    fresh = refresh_clock(case=case)
+    if clock is not None and fresh.due_on != before:
+        event = _moved_event(actor, clock, fresh.due_on, fresh.protocol_version, timezone.now())
+        event.save()
+
+
 def _open_clocks_under(protocol: Protocol) -> list[StaffingClock]:
     """Clocks still running (no staffing yet, case open) of cases led by a member, or
     computed under this protocol before their lead left it."""

@@ -159,6 +159,33 @@ def _zone(clock: StaffingClock) -> str:
     return clock.case.lead_agency.time_zone
 
 
+def next_staffings_to_schedule(actor: Actor) -> list[Meeting]:
+    """Held staffings of open cases of the community whose team agreed a next date, with no
+    staffing scheduled since: the coordinator books them (2 queries)."""
+    if not may_convene(actor):
+        return []
+    later = Meeting.objects.filter(
+        case=OuterRef("case"), status=MeetingStatus.SCHEDULED, starts_at__gt=OuterRef("starts_at")
+    )
+    latest_held = (
+        Meeting.objects.filter(case=OuterRef("case"), status=MeetingStatus.HELD)
+        .order_by("-starts_at")
+        .values("pk")[:1]
+    )
+    return list(
+        Meeting.objects.filter(
+            status=MeetingStatus.HELD,
+            next_meeting_on__isnull=False,
+            case__status=CaseStatus.OPEN,
+            case__lead_agency_id__in=community_agency_ids(actor),
+            pk=Subquery(latest_held),
+        )
+        .exclude(Exists(later))
+        .select_related("case__lead_agency")
+        .order_by("next_meeting_on")
+    )
+
+
 def convenable_case(actor: Actor, case_id: UUID | str) -> Case:
     """A case the actor may convene a staffing for: open, led by a member of their
     community. NotFound otherwise. The case is not masked: callers show its reference."""

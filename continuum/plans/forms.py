@@ -44,6 +44,7 @@ from continuum.plans.models import (
     SurvivorPart,
     TaskStatus,
 )
+from continuum.protocols.fields import MemberAgencyField
 from continuum.protocols.queries import unsigned_member_ids, with_mou_flag
 from continuum.screening.forms import LocalMoment
 
@@ -216,7 +217,7 @@ class ServiceForm(VoiceForm):
         error_messages={"required": _("Say what service is planned.")},
     )
     goal = forms.ChoiceField(label=_("For the goal"), required=False, widget=SELECT)
-    provider = forms.ModelChoiceField(
+    provider = MemberAgencyField(
         label=_("Provider"),
         queryset=Agency.objects.filter(is_active=True).order_by("name"),
         required=False,
@@ -311,7 +312,7 @@ class AppointmentForm(forms.Form):
         max_length=200,
         help_text=_("The service's place (“Health clinic, 2nd floor”). Never their home address."),
     )
-    with_agency = forms.ModelChoiceField(
+    with_agency = MemberAgencyField(
         label=_("With"),
         queryset=Agency.objects.filter(is_active=True).order_by("name"),
         required=False,

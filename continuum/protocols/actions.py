@@ -191,7 +191,10 @@ def create_protocol(*, actor: Actor, details: ProtocolDetails) -> Protocol:
         raise ProtocolRuleBroken(_("Another protocol already has this name."))
     protocol = Protocol.objects.create(**asdict(details), updated_by=actor.user)
     ProtocolMember.objects.create(protocol=protocol, agency=actor.agency)
-    _write_version(actor, protocol, _("Protocol started"))
+    version = _write_version(actor, protocol, _("Protocol started"))
+    # The first member's open cases now run on this protocol's clocks, as a member added
+    # later does.
+    _recompute(actor, protocol, version)
     return protocol
 
 
@@ -439,6 +442,9 @@ def put_mou_in_force(*, actor: Actor, mou: Mou, effective_from: date) -> Mou:
     """The MOU takes effect; the one in force before it expires the day before. Members who
     have not signed it are shown as such wherever they are chosen."""
     require_protocol_admin(actor, mou.protocol)
+    # The protocol's row first: two admins putting two MOUs in force at once would each miss
+    # the other's (not yet committed) and leave both in force.
+    Protocol.objects.select_for_update().filter(pk=mou.protocol_id).first()
     mou = _locked(mou)
     if mou.status != MouStatus.OUT_FOR_SIGNATURE:
         raise ProtocolRuleBroken(_("Send the MOU for signature before putting it in force."))
@@ -446,12 +452,29 @@ def put_mou_in_force(*, actor: Actor, mou: Mou, effective_from: date) -> Mou:
         raise ProtocolRuleBroken(_("No member has signed this MOU yet."))
     if effective_from >= mou.expires_on:
         raise ProtocolRuleBroken(_("The MOU must take effect before it expires."))
+    if effective_from.year < 1900:
+        raise ProtocolRuleBroken(_("Check the year: it is before 1900."))
+    previous = list(
+        Mou.objects.filter(protocol=mou.protocol, status=MouStatus.IN_FORCE).exclude(pk=mou.pk)
+    )
+    if any(p.effective_from and effective_from < p.effective_from for p in previous):
+        raise ProtocolRuleBroken(
+            _("The MOU in force now took effect after that day: choose a later day.")
+        )
     # The one in force before ends the day before this one starts (or on its own expiry
     # date, when that comes first), so the record says when each agreement stopped.
     ends = effective_from - timedelta(days=1)
-    Mou.objects.filter(protocol=mou.protocol, status=MouStatus.IN_FORCE).exclude(pk=mou.pk).update(
+    Mou.objects.filter(pk__in=[p.pk for p in previous]).update(
         status=MouStatus.EXPIRED, expires_on=Least(F("expires_on"), Value(ends))
     )
+    for ended in previous:
+        ended.refresh_from_db(fields=["status", "expires_on"])
+        record(
+            actor,
+            AuditAction.MOU_CHANGED,
+            obj=ended,
+            detail={"status": ended.status, "expires_on": ended.expires_on.isoformat()},
+        )
     mou.status = MouStatus.IN_FORCE
     mou.effective_from = effective_from
     mou.save(update_fields=["status", "effective_from"])

@@ -26,7 +26,7 @@ from continuum.core.forms import (
 )
 from continuum.protocols.actions import ProtocolDetails
 from continuum.protocols.models import Protocol
-from continuum.protocols.queries import agency_label_with_mou
+from continuum.protocols.queries import MAX_ID, agency_label_with_mou
 
 NUMBER = forms.NumberInput(attrs={"class": "usa-input usa-input--small"})
 
@@ -212,6 +212,18 @@ class AgenciesChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj: Agency) -> str:
         return agency_label_with_mou(obj, self.signed_ids)
+
+    def _check_values(self, value: Any) -> QuerySet[Agency]:
+        # An id past what a row can have is not in the list: refused as any other choice
+        # not offered (the database would fail on it: a 500).
+        for pk in value:
+            if str(pk).isdecimal() and int(pk) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 class MemberForm(forms.Form):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from continuum.access import policy
 from continuum.access.actor import Actor
 from continuum.access.categories import CATEGORY_LABELS, DataCategory
-from continuum.accounts.models import Agency, AgencyType
+from continuum.accounts.models import Agency, AgencyType, Role
 from continuum.cases.models import CareTeamRole
 from continuum.protocols.models import (
     Conflict,
@@ -164,9 +164,14 @@ def timelines_for(agency_id: int) -> Timelines:
 
 def sharing_ceiling(discloser_id: int, recipient: Agency) -> frozenset[str] | None:
     """What the discloser's protocol lets an agency of the recipient's type receive with a
-    release; None when it sets no limit for that type (or there is no protocol)."""
+    release; None when it sets no limit for that type, or the recipient is not a member of
+    the discloser's protocol (or there is no protocol). The rules are what the members agreed
+    about *members*: an agency outside the community (a survivor moving to another county)
+    never agreed to them, and the survivor's release is what decides what it receives."""
     protocol = Protocol.objects.filter(members__agency_id=discloser_id).first()
     if protocol is None or recipient.agency_type not in protocol.sharing_rules:
+        return None
+    if not protocol.members.filter(agency_id=recipient.pk).exists():
         return None
     return frozenset(protocol.sharing_rules[recipient.agency_type])
 
@@ -198,6 +203,18 @@ def with_mou_flag(name: str, agency_id: int, unsigned: set[int]) -> str:
     if agency_id not in unsigned:
         return name
     return _("%(agency)s — has not signed the MOU in force") % {"agency": name}
+
+
+def mous_to_renew(actor: Actor) -> list[Mou]:
+    """For a network admin of a member agency: the MOU in force of their protocol when it is
+    within its reminder days of expiring (My work reminds them)."""
+    if actor.role != Role.NETWORK_ADMIN:
+        return []
+    protocol = protocol_for_agency(actor)
+    if protocol is None:
+        return []
+    current = mou_in_force(protocol)
+    return [current] if current is not None and renewal_due(current) else []
 
 
 def renewal_due(mou: Mou, today: date | None = None) -> bool:
@@ -234,7 +251,13 @@ def members_of(protocol: Protocol, today: date | None = None) -> list[MemberRow]
     ]
 
 
+# The largest id a database row can have (a path may name any integer at all).
+MAX_ID = 2**63 - 1
+
+
 def member_of(protocol: Protocol, agency_id: int) -> ProtocolMember:
+    if not 0 < agency_id <= MAX_ID:
+        raise policy.NotFound()
     member = protocol.members.select_related("agency").filter(agency_id=agency_id).first()
     if member is None:
         raise policy.NotFound()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from continuum.access.categories import CATEGORY_CHOICES
 from continuum.accounts.models import Agency
 from continuum.core.forms import PastDateField, TextField, VersionField, YesNoUnknownField
+from continuum.protocols.fields import MemberAgencyField
 from continuum.survivors.actions import ReleaseTerms, SurvivorDetails
 from continuum.survivors.documents import MAX_MEGABYTES
 from continuum.survivors.models import (
@@ -277,7 +278,7 @@ class SearchForm(forms.Form):
 
 
 class HandOverForm(forms.Form):
-    agency = forms.ModelChoiceField(
+    agency = MemberAgencyField(
         label=_("Agency that will open the case"),
         queryset=Agency.objects.filter(is_active=True),
         empty_label=_("— choose —"),
@@ -298,7 +299,7 @@ def _shown(field: forms.Field, value: Any) -> str:
 
 
 class ReleaseForm(forms.Form):
-    recipient_agency = forms.ModelChoiceField(
+    recipient_agency = MemberAgencyField(
         label=_("Agency that may receive the information"),
         queryset=Agency.objects.filter(is_active=True),
         empty_label=_("— choose —"),
@@ -461,7 +462,7 @@ class SignedFormUploadForm(forms.Form):
 
 
 class LegalBasisForm(forms.Form):
-    recipient_agency = forms.ModelChoiceField(
+    recipient_agency = MemberAgencyField(
         label=_("Agency the law requires you to share with"),
         queryset=Agency.objects.filter(is_active=True),
         empty_label=_("— choose —"),

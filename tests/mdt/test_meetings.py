@@ -387,3 +387,20 @@ def test_a_colleague_invited_by_name_but_not_on_the_case_sees_the_meeting_only(
     assert "Ana" not in html
     assert "aunt" not in html
     assert "aunt" in world.client_for("sam").get(f"/mdt/meetings/{meeting.pk}/").content.decode()
+
+
+def test_a_next_staffing_agreed_and_not_booked_is_on_the_coordinators_my_work(
+    world: World,
+) -> None:
+    meeting = convene(world)
+    _attend(world, meeting, {"lead_case_manager"})
+    _hold(world, meeting)  # next meeting in 30 days
+    work = world.client_for("mona").get("/cases/").content.decode()
+    box = work.split('data-testid="next-staffings"')[1].split("</section>")[0]
+    assert f"Case {world.case.reference}" in box
+    assert f"/mdt/cases/{world.case.pk}/convene/" in box
+    convene(world, starts_at=timezone.now() + timedelta(days=29))
+    assert (
+        'data-testid="next-staffings"'
+        not in world.client_for("mona").get("/cases/").content.decode()
+    )

@@ -193,7 +193,8 @@ def test_changing_the_staffing_days_moves_an_open_cases_due_date(world: World) -
     assert clock.protocol_version == change.version
     event = CaseEvent.objects.filter(case=world.case, summary__startswith="MDT staffing due date")
     assert event.count() == 1
-    assert (intake + timedelta(days=10)).isoformat() in event.get().summary
+    moved_to = intake + timedelta(days=10)
+    assert f"to {moved_to.day} {moved_to:%b %Y}" in event.get().summary
     assert f"protocol version {change.version.number}" in event.get().summary
 
 

@@ -78,3 +78,32 @@ def test_an_agency_that_has_not_signed_the_mou_in_force_is_marked_where_it_is_ch
     assert "Lead Family Services — has not signed" not in page
     # Other County Kids is in no protocol: nothing to sign, nothing said.
     assert "Other County Kids — has not signed" not in page
+
+
+def test_a_network_admin_is_reminded_on_my_work_when_the_mou_nears_expiry(
+    world: World,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from continuum.protocols.models import Mou
+
+    current = mou(world, in_force=True)  # expires in a year, reminder 60 days before
+    admin(world)
+    nora = world.client_for("nora")
+    assert 'data-testid="mous-to-renew"' not in nora.get("/cases/").content.decode()
+    Mou.objects.filter(pk=current.pk).update(expires_on=timezone.localdate() + timedelta(days=30))
+    page = nora.get("/cases/").content.decode()
+    assert 'data-testid="mous-to-renew"' in page
+    assert f"/protocols/mous/{current.pk}/" in page
+
+
+def test_the_release_form_marks_an_agency_that_has_not_signed(world: World) -> None:
+    mou(world, in_force=True)
+    page = (
+        world.client_for("casey")
+        .get(f"/survivors/{world.survivor.pk}/releases/new/")
+        .content.decode()
+    )
+    assert "Harbor Counseling — has not signed the MOU in force" in page
