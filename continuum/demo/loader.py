@@ -47,7 +47,7 @@ from continuum.cases.models import (
     EventKind,
 )
 from continuum.demo import community
-from continuum.demo.mdt import load_demo_protocol, load_demo_staffings
+from continuum.demo.mdt import load_demo_protocol, load_demo_staffings, staff_if_due_long_ago
 from continuum.demo.models import DemoInstallation, DemoSurvivor
 from continuum.demo.needs_plans import demo_member, load_demo_needs_and_plans
 from continuum.exports.demo import load_demo_exports
@@ -357,6 +357,10 @@ def _load_survivor(
         )
     _record_releases(lead, survivor, case, plan, agencies, spec.index)
     _write_notes(lead, case, plan, actor, spec.index)
+    # Its first MDT staffing, while it was open (before any status step below).
+    staff_if_due_long_ago(
+        functools.partial(demo_member, users, agencies), case, agencies, spec.index
+    )
     for step in plan.steps:
         change_case_status(
             actor=lead,

@@ -28,7 +28,7 @@ from continuum.access.actor import Actor
 from continuum.accounts.models import Agency
 from continuum.cases.models import CareTeamRole, Case, CaseEvent, CaseStatus, CaseTask, EventKind
 from continuum.mdt import actions as mdt
-from continuum.mdt.models import Meeting, Participant, StaffingClock
+from continuum.mdt.models import Decision, Meeting, Participant, StaffingClock
 from continuum.protocols import actions as protocols
 from continuum.protocols.models import Protocol
 
@@ -222,41 +222,67 @@ def _load_conflicts(
 # --- staffings ---------------------------------------------------------------------------
 
 
+def staff_if_due_long_ago(
+    actor_for: ActorFor, case: Case, agencies: dict[str, Agency], index: int
+) -> bool:
+    """A Palmetto case whose 14 days ended more than ten days ago had its first staffing
+    (most within the days, every fifth a few days late). Called while the case is still
+    open, before the demo moves it to inactive or closed."""
+    clock = StaffingClock.objects.filter(case=case).first()
+    today = timezone.localdate()
+    if (
+        clock is None
+        or clock.intake_on is None
+        or clock.due_on is None
+        or clock.protocol_version is None  # another county's case: not this team's
+        or clock.due_on >= today - timedelta(days=10)
+    ):
+        return False
+    days = 17 if index % 5 == 0 else 10
+    _held(actor_for("morgan", "cac"), case, clock.intake_on + timedelta(days=days), agencies)
+    return True
+
+
 def load_demo_staffings(actor_for: ActorFor, agencies: dict[str, Agency]) -> int:
-    """Staffings of the Palmetto cases; returns how many were loaded (0 when any exists)."""
-    if Meeting.objects.exists():
+    """The story staffing (with decisions and actions) and one scheduled for a case due this
+    week; returns how many were loaded (0 when they exist)."""
+    if Decision.objects.exists():
         return 0
     with transaction.atomic():
         morgan = actor_for("morgan", "cac")
         count = 0
-        waiting = list(
+        today = timezone.localdate()
+        staffed = list(
             StaffingClock.objects.filter(
                 case__lead_agency=agencies["cbc"],
-                first_staffed_on__isnull=True,
-                due_on__isnull=False,
+                case__status=CaseStatus.OPEN,
+                first_staffed_on__isnull=False,
             )
-            .filter(case__status=CaseStatus.OPEN)
             .select_related("case")
             .order_by("intake_on", "case__reference")
         )
-        today = timezone.localdate()
-        old = [c for c in waiting if c.due_on and c.due_on < today - timedelta(days=10)]
-        story = _story_case(old)
+        story = _story_case(staffed)
         if story is not None:
-            count += _story(morgan, actor_for, story, agencies)
-        for n, clock in enumerate(c for c in old if c.case_id != getattr(story, "pk", None)):
-            # Most within the 14 days; every fifth a few days late.
-            days = 10 if n % 5 else 17
-            assert clock.intake_on is not None  # only clocks with a due date were listed
-            _held(morgan, clock.case, clock.intake_on + timedelta(days=days), agencies)
-            count += 1
-        due_soon = [
-            c for c in waiting if c.due_on and today <= c.due_on <= today + timedelta(days=7)
-        ]
-        if due_soon:
-            _convene(morgan, due_soon[0].case, _moment(today + timedelta(days=2), 14), agencies)
+            count += _story(morgan, story, agencies)
+        due_soon = StaffingClock.objects.filter(
+            case__lead_agency=agencies["cbc"],
+            case__status=CaseStatus.OPEN,
+            first_staffed_on__isnull=True,
+            due_on__gte=today,
+            due_on__lte=today + timedelta(days=7),
+        ).select_related("case")
+        first = due_soon.order_by("due_on").first()
+        if first is not None:
+            _convene(morgan, first.case, _moment(_weekday(today + timedelta(days=2)), 14), agencies)
             count += 1
     return count
+
+
+def _weekday(day: date) -> date:
+    """The day, or the Monday after when it falls on a weekend (staffings are on weekdays)."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 def _story_case(old: list[StaffingClock]) -> Case | None:
@@ -306,6 +332,7 @@ def _convene(actor: Actor, case: Case, starts_at: datetime, agencies: dict[str, 
 def _held(actor: Actor, case: Case, day: date, agencies: dict[str, Agency]) -> Meeting:
     """A staffing held on `day`: convened now, then dated back to when the story says it
     happened (the audit log keeps the true load time, as for the demo's other history)."""
+    since = CaseEvent.objects.filter(case=case).order_by("-pk").values_list("pk", flat=True).first()
     meeting = _convene(actor, case, timezone.now() - timedelta(minutes=30), agencies)
     _attend(actor, meeting, skip={"school_liaison"})
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=_moment(day))
@@ -323,7 +350,9 @@ def _held(actor: Actor, case: Case, day: date, agencies: dict[str, Agency]) -> M
         expected_version=meeting.version,
     )
     StaffingClock.objects.filter(case=case).update(first_staffed_on=day)
-    CaseEvent.objects.filter(case=case, kind=EventKind.MDT).update(at=_moment(day, 11))
+    CaseEvent.objects.filter(case=case, kind=EventKind.MDT, pk__gt=since or 0).update(
+        at=_moment(day, 11)
+    )
     return meeting
 
 
@@ -345,11 +374,16 @@ def _attend(actor: Actor, meeting: Meeting, *, skip: set[str]) -> None:
     )
 
 
-def _story(morgan: Actor, actor_for: ActorFor, case: Case, agencies: dict[str, Agency]) -> int:
-    """The first staffing three weeks ago, its decisions and actions, the next one ahead."""
+def _story(morgan: Actor, case: Case, agencies: dict[str, Agency]) -> int:
+    """A review staffing about three weeks ago with two decisions and their actions (one
+    done, one open), and the next staffing booked for next week."""
     today = timezone.localdate()
     clock = StaffingClock.objects.get(case=case)
-    held_on = min(today - timedelta(days=21), (clock.due_on or today) - timedelta(days=2))
+    first = clock.first_staffed_on or today - timedelta(days=60)
+    held_on = min(
+        max(first + timedelta(days=7), today - timedelta(days=21)), today - timedelta(days=2)
+    )
+    since = CaseEvent.objects.filter(case=case).order_by("-pk").values_list("pk", flat=True).first()
     meeting = _convene(morgan, case, timezone.now() - timedelta(minutes=30), agencies)
     _attend(morgan, meeting, skip=set())
     counselling_owner = (
@@ -390,18 +424,19 @@ def _story(morgan: Actor, actor_for: ActorFor, case: Case, agencies: dict[str, A
             minutes="Safety first: placement is stable. Needs found so far gone through.",
             survivor_voice="attended",
             survivor_voice_how="She joined for the first half and chose the counselling times.",
-            next_meeting_on=today + timedelta(days=6),
+            next_meeting_on=_weekday(today + timedelta(days=6)),
             no_next_meeting_reason="",
         ),
         expected_version=meeting.version,
     )
-    StaffingClock.objects.filter(case=case).update(first_staffed_on=held_on)
-    CaseEvent.objects.filter(case=case, kind=EventKind.MDT).update(at=_moment(held_on, 11))
+    CaseEvent.objects.filter(case=case, kind=EventKind.MDT, pk__gt=since or 0).update(
+        at=_moment(held_on, 11)
+    )
     # The first action was done (a day ahead of its date); the second is still open.
     CaseTask.objects.filter(case=case, title="Offer a first counselling appointment").update(
         status="done", done_at=timezone.now() - timedelta(days=3)
     )
-    _convene(morgan, case, _moment(today + timedelta(days=6), 15), agencies)
+    _convene(morgan, case, _moment(_weekday(today + timedelta(days=6)), 15), agencies)
     return 2
 
 

@@ -213,17 +213,17 @@ class AgenciesChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Agency) -> str:
         return agency_label_with_mou(obj, self.signed_ids)
 
-    def _check_values(self, value: Any) -> QuerySet[Agency]:
+    def clean(self, value: Any) -> Any:
         # An id past what a row can have is not in the list: refused as any other choice
         # not offered (the database would fail on it: a 500).
-        for pk in value:
+        for pk in value or ():
             if str(pk).isdecimal() and int(pk) > MAX_ID:
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
                     params={"value": pk},
                 )
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 class MemberForm(forms.Form):

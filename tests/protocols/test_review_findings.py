@@ -104,8 +104,7 @@ def test_putting_an_mou_in_force_locks_the_protocol_first(world: World) -> None:
 
 def test_a_member_id_too_large_is_not_found(world: World) -> None:
     protocol = community(world)
-    nora = world.client_for("nora") if "nora" in world.users else None
-    assert nora is not None
+    nora = world.client_for("nora")  # made with the protocol
     page = nora.get(reverse("protocols:member", kwargs={"agency_id": TOO_LARGE}))
     assert page.status_code == 404
     removed = nora.post(reverse("protocols:remove_member", kwargs={"agency_id": TOO_LARGE}))
@@ -146,9 +145,7 @@ def test_sharing_rules_do_not_limit_a_release_to_an_agency_outside_the_protocol(
         short_name="Bayside",
         agency_type=AgencyType.SERVICE_PROVIDER,
     )
-    release = release_to_partner(
-        world, {"identity", "mental_health"}, recipient_agency=elsewhere
-    )
+    release = release_to_partner(world, {"identity", "mental_health"}, recipient_agency=elsewhere)
     assert release.pk
     # A member of the same type is still held to what the members agreed.
     from continuum.survivors.actions import ReleaseRefused
