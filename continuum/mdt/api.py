@@ -20,7 +20,7 @@ from pydantic import Field, StrictBool, StrictInt
 from continuum.access import policy
 from continuum.accounts.models import Agency, User
 from continuum.api.errors import InvalidInput
-from continuum.api.schemas import READ_ERRORS, WRITE_ERRORS, Clean, InputSchema, Version
+from continuum.api.schemas import READ_ERRORS, WRITE_ERRORS, Clean, Day, InputSchema, Version
 from continuum.api.tokens import request_actor
 from continuum.cases.models import CareTeamRole, CaseTask, TaskKind, TaskStatus
 from continuum.mdt import actions, queries
@@ -350,7 +350,7 @@ class ActionIn(InputSchema):
     title: Annotated[str, Field(min_length=1, max_length=200), Clean]
     owner_agency_id: StrictInt
     owner_user_id: StrictInt | None = None
-    due_on: date
+    due_on: Day
 
 
 class DecisionIn(InputSchema):
@@ -405,7 +405,7 @@ class HoldIn(InputSchema):
     survivor_voice: SurvivorVoice
     survivor_voice_how: Text = ""
     minutes: LongText = ""
-    next_meeting_on: date | None = None
+    next_meeting_on: Day | None = None
     no_next_meeting_reason: Annotated[str, Field(max_length=500), Clean] = ""
 
 

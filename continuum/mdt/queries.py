@@ -319,7 +319,7 @@ def agenda_for(actor: Actor, meeting: Meeting) -> Agenda:
     tasks, placement and legal dates, each section only if the reader's agency may see that
     kind of data for this episode (otherwise marked as not shared, never dropped). Audited
     with the categories shown."""
-    from continuum.needs.models import Need, NeedStatus
+    from continuum.needs.models import DOMAIN_CATEGORIES, Need, NeedStatus
     from continuum.plans.models import Appointment, AppointmentStatus, Goal, GoalStatus
 
     case = meeting.case
@@ -330,16 +330,15 @@ def agenda_for(actor: Actor, meeting: Meeting) -> Agenda:
             case=case, status__in=[NeedStatus.IDENTIFIED, NeedStatus.BEING_ADDRESSED]
         ).select_related("domain")
     )
+    needs_shown = [n for n in open_needs if n.domain.category in readable]
     sections = [
         AgendaSection(
             _("Open needs"),
             str(DataCategory.NEEDS),
-            str(DataCategory.NEEDS) in readable,
-            [
-                f"{n.domain.name}: {n.get_status_display()}"
-                for n in open_needs
-                if n.domain.category in readable
-            ],
+            # Shown when any area's kind of data is released (a mental-health release alone
+            # shows that area's need, and the section must not then say "not shared").
+            bool(readable & {str(c) for c in DOMAIN_CATEGORIES}),
+            [f"{n.domain.name}: {n.get_status_display()}" for n in needs_shown],
         )
     ]
     goals = list(

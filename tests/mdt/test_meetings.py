@@ -404,3 +404,17 @@ def test_a_next_staffing_agreed_and_not_booked_is_on_the_coordinators_my_work(
         'data-testid="next-staffings"'
         not in world.client_for("mona").get("/cases/").content.decode()
     )
+
+
+def test_a_release_of_one_area_shows_that_need_without_saying_not_shared(world: World) -> None:
+    from tests.needs.helpers import assess
+
+    assess(world, "mental_health", status="identified")
+    assess(world, "food", status="identified")
+    release_to_partner(world, {"mental_health"})
+    meeting = convene(world)
+    html = world.client_for("drew").get(f"/mdt/meetings/{meeting.pk}/").content.decode()
+    needs = html.split('data-testid="agenda-needs"')[1].split("</section>")[0]
+    assert "data-masked" not in needs
+    assert "Mental health services: Need identified" in needs
+    assert "Culturally appropriate food" not in needs
