@@ -14,13 +14,14 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field, StringConstraints
 
+from continuum.access.actor import Actor
 from continuum.api.errors import InvalidInput
 from continuum.api.schemas import READ_ERRORS
 from continuum.api.tokens import request_actor
 from continuum.outcomes import mdt as mdt_measures
 from continuum.outcomes import needs as measures
 from continuum.outcomes.figures import Figure
-from continuum.outcomes.periods import PeriodInvalid, parse_period
+from continuum.outcomes.periods import Period, PeriodInvalid, parse_period
 
 router = Router(tags=["measures"])
 
@@ -98,6 +99,20 @@ def _figure(figure: Figure) -> dict[str, Any]:
     return {"value": figure.value, "shown": figure.shown, "hidden": figure.hidden}
 
 
+def _period(actor: Actor, params: PeriodQuery) -> Period:
+    """The period asked for; one that cannot be read is a 422 saying why. The whole community
+    is measured by whole months only."""
+    try:
+        return parse_period(
+            params.month,
+            params.from_,
+            params.to,
+            whole_months=measures.scope_of(actor).community,
+        )
+    except PeriodInvalid as bad:
+        raise InvalidInput(str(bad)) from bad
+
+
 @router.get(
     "/needs",
     response={200: NeedsMeasuresOut, **READ_ERRORS},
@@ -110,15 +125,7 @@ def needs(request: HttpRequest, params: Query[PeriodQuery]) -> dict[str, Any]:
     range of days (none: all time). Definitions: docs/measures.md. Audited
     (`measures.viewed`)."""
     actor = request_actor(request)
-    try:
-        period = parse_period(
-            params.month,
-            params.from_,
-            params.to,
-            whole_months=measures.scope_of(actor).community,
-        )
-    except PeriodInvalid as bad:
-        raise InvalidInput(str(bad)) from bad
+    period = _period(actor, params)
     found = measures.needs_measures(actor, period)
     measures.record_viewed(actor, found, shown_as="api")
     plans, sessions = found.plans, found.sessions
@@ -233,15 +240,7 @@ def mdt(request: HttpRequest, params: Query[PeriodQuery]) -> dict[str, Any]:
     month or a range of days (none: all time). Definitions: docs/measures.md. Audited
     (`measures.viewed`)."""
     actor = request_actor(request)
-    try:
-        period = parse_period(
-            params.month,
-            params.from_,
-            params.to,
-            whole_months=measures.scope_of(actor).community,
-        )
-    except PeriodInvalid as bad:
-        raise InvalidInput(str(bad)) from bad
+    period = _period(actor, params)
     found = mdt_measures.mdt_measures(actor, period)
     mdt_measures.record_viewed(actor, found, shown_as="api")
     staffing, actions, meetings, mous = found.staffing, found.actions, found.meetings, found.mous

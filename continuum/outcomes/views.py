@@ -5,6 +5,8 @@ page here shows a name, a case reference or an id."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -37,43 +39,19 @@ def index(request: HttpRequest, actor: Actor) -> HttpResponse:
 def needs(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Needs by domain, care-plan reviews and assessment sessions, for a period (GET month,
     or from and to); ?format=csv downloads the same figures. Audited either way."""
-    scope = needs_measures.scope_of(actor)
-    month = request.GET.get("month", "")
-    start = request.GET.get("from", "")
-    end = request.GET.get("to", "")
-    problem = ""
-    try:
-        period = parse_period(month, start, end, whole_months=scope.community)
-    except PeriodInvalid as bad:
-        problem = str(bad)
-        period = ALL_TIME
-    measures = needs_measures.needs_measures(actor, period)
-    if request.GET.get("format") == "csv" and not problem:
-        needs_measures.record_viewed(actor, measures, shown_as="csv")
-        response = HttpResponse(needs_measures.needs_csv(measures), content_type="text/csv")
-        name = measures.period.key.replace("..", "_to_") or "all"
-        response["Content-Disposition"] = f'attachment; filename="measures-needs-{name}.csv"'
-        return response
-    needs_measures.record_viewed(actor, measures, shown_as="page")
-    query = request.GET.copy()
-    query.pop("format", None)
-    query["format"] = "csv"
-    return render(
+    return _measures_page(
         request,
-        "outcomes/needs.html",
-        {
-            "measures": measures,
-            "scope_label": needs_measures.scope_label(measures.scope),
-            "problem": problem,
-            "days_allowed": not scope.community,
-            **_form_values(period, typed=(month, start, end) if problem else None),
-            "csv_query": "" if problem else query.urlencode(),
+        actor,
+        name="needs",
+        compute=needs_measures.needs_measures,
+        to_csv=needs_measures.needs_csv,
+        record_viewed=needs_measures.record_viewed,
+        template="outcomes/needs.html",
+        extra_context=lambda measures: {
             "rows": [
                 (d, needs_measures.domain_figures(d, measures.unmet_days)) for d in measures.domains
             ],
             "chart": _chart(measures),
-            "small_max": SMALL_COUNT_MAX,
-            "nav": "measures",
         },
     )
 
@@ -83,6 +61,52 @@ def mdt(request: HttpRequest, actor: Actor) -> HttpResponse:
     """MDT staffings in time, action items done on time, attendance by agency, meetings
     without a required role and MOU coverage, for a period (GET month, or from and to);
     ?format=csv downloads the same figures. Audited either way."""
+    return _measures_page(
+        request,
+        actor,
+        name="mdt",
+        compute=mdt_measures.mdt_measures,
+        to_csv=mdt_measures.mdt_csv,
+        record_viewed=mdt_measures.record_viewed,
+        template="outcomes/mdt.html",
+        extra_context=lambda measures: {
+            "staffing": mdt_measures.staffing_figures(measures.staffing),
+            "actions": mdt_measures.action_figures(measures.actions),
+            "meetings": mdt_measures.meeting_figures(measures.meetings),
+            "mou": mdt_measures.mou_figures(measures.mous),
+        },
+    )
+
+
+class _Measures(Protocol):
+    """What every set of measures has that the page around them shows."""
+
+    @property
+    def scope(self) -> needs_measures.Scope: ...
+
+    @property
+    def period(self) -> Period: ...
+
+
+class _RecordViewed[M](Protocol):
+    def __call__(self, actor: Actor, measures: M, /, *, shown_as: str) -> None: ...
+
+
+def _measures_page[M: _Measures](
+    request: HttpRequest,
+    actor: Actor,
+    *,
+    name: str,
+    compute: Callable[[Actor, Period], M],
+    to_csv: Callable[[M], str],
+    record_viewed: _RecordViewed[M],
+    template: str,
+    extra_context: Callable[[M], dict[str, Any]],
+) -> HttpResponse:
+    """One measures page for the period asked for (GET month, or from and to; a period that
+    cannot be read is shown as a message over all time), or with ?format=csv and a good
+    period its figures as a download named measures-{name}-{period}.csv. The look is audited
+    (record_viewed, as "csv" or "page")."""
     scope = needs_measures.scope_of(actor)
     month = request.GET.get("month", "")
     start = request.GET.get("from", "")
@@ -93,20 +117,20 @@ def mdt(request: HttpRequest, actor: Actor) -> HttpResponse:
     except PeriodInvalid as bad:
         problem = str(bad)
         period = ALL_TIME
-    measures = mdt_measures.mdt_measures(actor, period)
+    measures = compute(actor, period)
     if request.GET.get("format") == "csv" and not problem:
-        mdt_measures.record_viewed(actor, measures, shown_as="csv")
-        response = HttpResponse(mdt_measures.mdt_csv(measures), content_type="text/csv")
-        name = measures.period.key.replace("..", "_to_") or "all"
-        response["Content-Disposition"] = f'attachment; filename="measures-mdt-{name}.csv"'
+        record_viewed(actor, measures, shown_as="csv")
+        response = HttpResponse(to_csv(measures), content_type="text/csv")
+        key = measures.period.key.replace("..", "_to_") or "all"
+        response["Content-Disposition"] = f'attachment; filename="measures-{name}-{key}.csv"'
         return response
-    mdt_measures.record_viewed(actor, measures, shown_as="page")
+    record_viewed(actor, measures, shown_as="page")
     query = request.GET.copy()
     query.pop("format", None)
     query["format"] = "csv"
     return render(
         request,
-        "outcomes/mdt.html",
+        template,
         {
             "measures": measures,
             "scope_label": needs_measures.scope_label(measures.scope),
@@ -114,10 +138,7 @@ def mdt(request: HttpRequest, actor: Actor) -> HttpResponse:
             "days_allowed": not scope.community,
             **_form_values(period, typed=(month, start, end) if problem else None),
             "csv_query": "" if problem else query.urlencode(),
-            "staffing": mdt_measures.staffing_figures(measures.staffing),
-            "actions": mdt_measures.action_figures(measures.actions),
-            "meetings": mdt_measures.meeting_figures(measures.meetings),
-            "mou": mdt_measures.mou_figures(measures.mous),
+            **extra_context(measures),
             "small_max": SMALL_COUNT_MAX,
             "nav": "measures",
         },
