@@ -27,6 +27,7 @@ from continuum.cases.models import CareTeamRole
 from continuum.core.models import save_if_unchanged
 from continuum.core.text import clean_text
 from continuum.protocols.models import (
+    TIMELINES,
     Conflict,
     ConflictStatus,
     ConflictStep,
@@ -96,12 +97,7 @@ def snapshot(protocol: Protocol) -> dict[str, Any]:
             "name",
             "mission",
             "time_zone",
-            "screening_start_hours",
-            "mdt_staffing_days",
-            "mdt_business_days",
-            "mdt_at_risk_days",
-            "plan_review_days",
-            "referral_response_business_days",
+            *TIMELINES,
             "required_mdt_roles",
             "sharing_rules",
             "conflict_procedure",

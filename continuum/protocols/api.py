@@ -43,6 +43,7 @@ from continuum.cases.models import CareTeamRole
 from continuum.protocols import actions, queries
 from continuum.protocols.actions import ProtocolDetails
 from continuum.protocols.models import (
+    TIMELINES,
     Conflict,
     ConflictStatus,
     ConflictStep,
@@ -321,17 +322,7 @@ def _protocol_out(protocol: Protocol) -> dict[str, Any]:
         "effective_from": protocol.effective_from,
         "effective_until": protocol.effective_until,
         "version": protocol.version,
-        "timelines": {
-            name: getattr(protocol, name)
-            for name in (
-                "screening_start_hours",
-                "mdt_staffing_days",
-                "mdt_business_days",
-                "mdt_at_risk_days",
-                "plan_review_days",
-                "referral_response_business_days",
-            )
-        },
+        "timelines": {name: getattr(protocol, name) for name in TIMELINES},
         "required_mdt_roles": protocol.required_mdt_roles,
         "members": [
             {

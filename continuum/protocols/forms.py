@@ -25,7 +25,7 @@ from continuum.core.forms import (
     textarea,
 )
 from continuum.protocols.actions import ProtocolDetails
-from continuum.protocols.models import Protocol
+from continuum.protocols.models import TIMELINES, Protocol
 from continuum.protocols.queries import MAX_ID, agency_label_with_mou
 
 NUMBER = forms.NumberInput(attrs={"class": "usa-input usa-input--small"})
@@ -48,6 +48,52 @@ def _number(label: Any, low: int, high: int, hint: Any = "", **kwargs: Any) -> f
     )
 
 
+def _named(label: Any, max_length: int, required: Any) -> TextField:
+    """A short text that must be given; `required` says what to enter."""
+    return TextField(
+        label=label,
+        max_length=max_length,
+        required=True,
+        error_messages={"required": required},
+    )
+
+
+def _prose(label: Any, max_length: int, rows: int, hint: Any, required: Any = None) -> TextField:
+    """A few lines of text with a hint of what belongs in them; `required`, when given, says
+    what to write when it is left empty."""
+    if required is None:
+        return TextField(label=label, max_length=max_length, widget=textarea(rows), help_text=hint)
+    return TextField(
+        label=label,
+        max_length=max_length,
+        required=True,
+        widget=textarea(rows),
+        help_text=hint,
+        error_messages={"required": required},
+    )
+
+
+def _day(label: Any, required: Any, **kwargs: Any) -> forms.DateField:
+    """A date that must be given; `required` says which."""
+    return forms.DateField(
+        label=label, widget=DATE, error_messages={"required": required}, **kwargs
+    )
+
+
+def _day_past(label: Any, required: Any, **kwargs: Any) -> PastDateField:
+    """A day not in the future that must be given; `required` says which."""
+    return PastDateField(
+        label=label, required=True, error_messages={"required": required}, **kwargs
+    )
+
+
+def _ticks(label: Any, choices: Any) -> forms.MultipleChoiceField:
+    """Any number of `choices`, as checkboxes."""
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, widget=CHECKBOXES, required=False
+    )
+
+
 def _share_field(agency_type: str) -> str:
     return f"share_{agency_type}"
 
@@ -57,27 +103,18 @@ class ProtocolForm(forms.Form):
     enforces, the roles a staffing needs, what each kind of member may receive with a
     release, and how members resolve a disagreement."""
 
-    name = TextField(
-        label=_("Name of the protocol"),
-        max_length=200,
-        required=True,
-        error_messages={"required": _("Give the protocol a name.")},
-    )
-    mission = TextField(
-        label=_("Mission"),
-        max_length=4000,
-        widget=textarea(4),
-        help_text=_(
+    name = _named(_("Name of the protocol"), 200, _("Give the protocol a name."))
+    mission = _prose(
+        _("Mission"),
+        4000,
+        4,
+        _(
             "Why the community works together, in a few sentences: who it serves and what "
             "every member commits to."
         ),
     )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES, widget=SELECT)
-    effective_from = forms.DateField(
-        label=_("In effect from"),
-        widget=DATE,
-        error_messages={"required": _("Enter the day the protocol takes effect.")},
-    )
+    effective_from = _day(_("In effect from"), _("Enter the day the protocol takes effect."))
     effective_until = forms.DateField(
         label=_("In effect until"),
         widget=DATE,
@@ -104,17 +141,14 @@ class ProtocolForm(forms.Form):
     )
     plan_review_days = _number(_("Review each care plan every (days)"), 1, 365)
     referral_response_business_days = _number(_("Answer a referral within (business days)"), 1, 60)
-    required_mdt_roles = forms.MultipleChoiceField(
-        label=_("Roles every MDT staffing needs in the room"),
-        choices=CareTeamRole.choices,
-        widget=CHECKBOXES,
-        required=False,
+    required_mdt_roles = _ticks(
+        _("Roles every MDT staffing needs in the room"), CareTeamRole.choices
     )
-    conflict_procedure = TextField(
-        label=_("How members resolve a disagreement"),
-        max_length=4000,
-        widget=textarea(5),
-        help_text=_(
+    conflict_procedure = _prose(
+        _("How members resolve a disagreement"),
+        4000,
+        5,
+        _(
             "One step a line, in order: for example “Supervisors of both agencies talk "
             "within 5 business days”, then “Directors meet”, then “The taskforce chair "
             "decides”."
@@ -124,12 +158,7 @@ class ProtocolForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for value, label in AgencyType.choices:
-            self.fields[_share_field(value)] = forms.MultipleChoiceField(
-                label=label,
-                choices=CATEGORY_CHOICES,
-                widget=CHECKBOXES,
-                required=False,
-            )
+            self.fields[_share_field(value)] = _ticks(label, CATEGORY_CHOICES)
 
     def share_fields(self) -> list[forms.BoundField]:
         return [self[_share_field(value)] for value in AgencyType.values]
@@ -168,12 +197,7 @@ class ProtocolForm(forms.Form):
                 "time_zone",
                 "effective_from",
                 "effective_until",
-                "screening_start_hours",
-                "mdt_staffing_days",
-                "mdt_business_days",
-                "mdt_at_risk_days",
-                "plan_review_days",
-                "referral_response_business_days",
+                *TIMELINES,
                 "required_mdt_roles",
                 "conflict_procedure",
             )
@@ -194,25 +218,20 @@ class ProtocolEditForm(ProtocolForm):
     version = VersionField()
 
 
-class AgencyChoiceField(forms.ModelChoiceField):
+class _LabelledWithMou:
+    """Agencies named with whether they signed the MOU in force (`signed_ids`)."""
+
+    signed_ids: set[int] | None = None
+
+    def label_from_instance(self, obj: Agency) -> str:
+        return agency_label_with_mou(obj, self.signed_ids)
+
+
+class AgencyChoiceField(_LabelledWithMou, forms.ModelChoiceField):
     """An agency, named with whether it signed the MOU in force."""
 
-    def __init__(self, *args: Any, signed_ids: set[int] | None = None, **kwargs: Any) -> None:
-        self.signed_ids = signed_ids
-        super().__init__(*args, **kwargs)
 
-    def label_from_instance(self, obj: Agency) -> str:
-        return agency_label_with_mou(obj, self.signed_ids)
-
-
-class AgenciesChoiceField(forms.ModelMultipleChoiceField):
-    def __init__(self, *args: Any, signed_ids: set[int] | None = None, **kwargs: Any) -> None:
-        self.signed_ids = signed_ids
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Agency) -> str:
-        return agency_label_with_mou(obj, self.signed_ids)
-
+class AgenciesChoiceField(_LabelledWithMou, forms.ModelMultipleChoiceField):
     def clean(self, value: Any) -> Any:
         # An id past what a row can have is not in the list: refused as any other choice
         # not offered (the database would fail on it: a 500).
@@ -226,27 +245,42 @@ class AgenciesChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+class _AgenciesOffered(forms.Form):
+    """A form whose `agency_field` offers `agencies`, each named with whether it signed the
+    MOU in force (`signed_ids`)."""
+
+    agency_field = "agency"
+
+    def __init__(
+        self,
+        *args: Any,
+        agencies: QuerySet[Agency] | None = None,
+        signed_ids: set[int] | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        field = self.fields[self.agency_field]
+        if agencies is not None:
+            field.queryset = agencies  # type: ignore[attr-defined]
+        field.signed_ids = signed_ids  # type: ignore[attr-defined]
+
+
 class MemberForm(forms.Form):
-    responsibilities = TextField(
-        label=_("Responsibilities"),
-        max_length=2000,
-        widget=textarea(3),
-        help_text=_(
+    responsibilities = _prose(
+        _("Responsibilities"),
+        2000,
+        3,
+        _(
             "What this agency does for the community: for example “screens every child "
             "referred by the hotline within 24 hours”."
         ),
     )
-    mdt_roles = forms.MultipleChoiceField(
-        label=_("Roles it fills at an MDT staffing"),
-        choices=CareTeamRole.choices,
-        widget=CHECKBOXES,
-        required=False,
-    )
-    services = TextField(
-        label=_("Services it provides"),
-        max_length=2000,
-        widget=textarea(3),
-        help_text=_("The kinds of service, for example “trauma therapy, safe beds for girls”."),
+    mdt_roles = _ticks(_("Roles it fills at an MDT staffing"), CareTeamRole.choices)
+    services = _prose(
+        _("Services it provides"),
+        2000,
+        3,
+        _("The kinds of service, for example “trauma therapy, safe beds for girls”."),
     )
 
 
@@ -270,15 +304,8 @@ class AddMemberForm(MemberForm):
 
 
 class HolidayForm(forms.Form):
-    day = forms.DateField(
-        label=_("Date"), widget=DATE, error_messages={"required": _("Enter the date.")}
-    )
-    name = TextField(
-        label=_("Name"),
-        max_length=100,
-        required=True,
-        error_messages={"required": _("Give the holiday a name.")},
-    )
+    day = _day(_("Date"), _("Enter the date."))
+    name = _named(_("Name"), 100, _("Give the holiday a name."))
 
 
 class TrainingForm(forms.Form):
@@ -288,12 +315,7 @@ class TrainingForm(forms.Form):
         widget=SELECT,
         error_messages={"required": _("Choose the role.")},
     )
-    course = TextField(
-        label=_("Course"),
-        max_length=200,
-        required=True,
-        error_messages={"required": _("Name the course.")},
-    )
+    course = _named(_("Course"), 200, _("Name the course."))
     hours = _number(_("Hours"), 0, 500, initial=0)
     renew_every_months = _number(
         _("Renew every (months)"), 1, 120, _("Leave empty when it never expires."), required=False
@@ -304,26 +326,17 @@ class TrainingForm(forms.Form):
 
 
 class MouForm(forms.Form):
-    title = TextField(
-        label=_("Title"),
-        max_length=200,
-        required=True,
-        error_messages={"required": _("Give the MOU a title.")},
-    )
-    body = TextField(
-        label=_("Text of the agreement"),
-        max_length=20000,
-        widget=textarea(8),
-        help_text=_(
+    title = _named(_("Title"), 200, _("Give the MOU a title."))
+    body = _prose(
+        _("Text of the agreement"),
+        20000,
+        8,
+        _(
             "What the members agree to, as it will be signed. It formalises the protocol "
             "as it stands now; it is not a release of anyone's information."
         ),
     )
-    expires_on = forms.DateField(
-        label=_("Expires on"),
-        widget=DATE,
-        error_messages={"required": _("Enter the day the MOU expires.")},
-    )
+    expires_on = _day(_("Expires on"), _("Enter the day the MOU expires."))
     remind_days_before = _number(
         _("Remind to renew this many days before it expires"), 0, 365, initial=60
     )
@@ -333,7 +346,7 @@ class MouForm(forms.Form):
         self.fields["expires_on"].initial = timezone.localdate() + timedelta(days=3 * 365)
 
 
-class SignatureForm(forms.Form):
+class SignatureForm(_AgenciesOffered):
     agency = AgencyChoiceField(
         label=_("Member agency that signed"),
         queryset=Agency.objects.none(),
@@ -343,48 +356,19 @@ class SignatureForm(forms.Form):
             "invalid_choice": _("Choose a member agency from the list."),
         },
     )
-    signer_name = TextField(
-        label=_("Signed by"),
-        max_length=200,
-        required=True,
-        error_messages={"required": _("Enter who signed, as on the signed copy.")},
-    )
-    signer_title = TextField(
-        label=_("Their title"),
-        max_length=200,
-        required=True,
-        error_messages={"required": _("Enter the signer's title.")},
-    )
-    signed_on = PastDateField(
-        label=_("Signed on"),
-        required=True,
-        error_messages={"required": _("Enter the day it was signed.")},
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        agencies: QuerySet[Agency] | None = None,
-        signed_ids: set[int] | None = None,
-        **kwargs: Any,
-    ):
-        super().__init__(*args, **kwargs)
-        field = self.fields["agency"]
-        if agencies is not None:
-            field.queryset = agencies  # type: ignore[attr-defined]
-        field.signed_ids = signed_ids  # type: ignore[attr-defined]
+    signer_name = _named(_("Signed by"), 200, _("Enter who signed, as on the signed copy."))
+    signer_title = _named(_("Their title"), 200, _("Enter the signer's title."))
+    signed_on = _day_past(_("Signed on"), _("Enter the day it was signed."))
 
 
 class InForceForm(forms.Form):
-    effective_from = forms.DateField(
-        label=_("In force from"),
-        widget=DATE,
-        initial=timezone.localdate,
-        error_messages={"required": _("Enter the day it takes effect.")},
+    effective_from = _day(
+        _("In force from"), _("Enter the day it takes effect."), initial=timezone.localdate
     )
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(_AgenciesOffered):
+    agency_field = "with_agencies"
     with_agencies = AgenciesChoiceField(
         label=_("Which member agencies is the disagreement with?"),
         queryset=Agency.objects.none(),
@@ -394,37 +378,20 @@ class ConflictForm(forms.Form):
             "invalid_choice": _("Choose member agencies from the list."),
         },
     )
-    summary = TextField(
-        label=_("What the disagreement is about"),
-        max_length=2000,
-        required=True,
-        widget=textarea(4),
-        help_text=_(
+    summary = _prose(
+        _("What the disagreement is about"),
+        2000,
+        4,
+        _(
             "About how the agencies work together, for example “referrals answered after "
             "the agreed 3 days”. Never write a survivor's name or details: this log is read "
             "by every member's supervisors."
         ),
-        error_messages={"required": _("Say in a few words what the disagreement is about.")},
+        required=_("Say in a few words what the disagreement is about."),
     )
-    raised_on = PastDateField(
-        label=_("Raised on"),
-        required=True,
-        initial=timezone.localdate,
-        error_messages={"required": _("Enter the day it was raised.")},
+    raised_on = _day_past(
+        _("Raised on"), _("Enter the day it was raised."), initial=timezone.localdate
     )
-
-    def __init__(
-        self,
-        *args: Any,
-        agencies: QuerySet[Agency] | None = None,
-        signed_ids: set[int] | None = None,
-        **kwargs: Any,
-    ):
-        super().__init__(*args, **kwargs)
-        field = self.fields["with_agencies"]
-        if agencies is not None:
-            field.queryset = agencies  # type: ignore[attr-defined]
-        field.signed_ids = signed_ids  # type: ignore[attr-defined]
 
 
 class StepForm(forms.Form):
@@ -437,17 +404,14 @@ class StepForm(forms.Form):
             "invalid_choice": _("Choose one of the steps of the procedure."),
         },
     )
-    taken_on = PastDateField(
-        label=_("Taken on"),
-        required=True,
-        initial=timezone.localdate,
-        error_messages={"required": _("Enter the day the step was taken.")},
+    taken_on = _day_past(
+        _("Taken on"), _("Enter the day the step was taken."), initial=timezone.localdate
     )
-    note = TextField(
-        label=_("What happened"),
-        max_length=2000,
-        widget=textarea(3),
-        help_text=_(
+    note = _prose(
+        _("What happened"),
+        2000,
+        3,
+        _(
             "What came of the step, for example “agreed to call back within one day”. "
             "Never a survivor's name or details."
         ),
@@ -459,20 +423,16 @@ class StepForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    outcome = TextField(
-        label=_("Outcome"),
-        max_length=2000,
-        required=True,
-        widget=textarea(3),
-        help_text=_(
+    outcome = _prose(
+        _("Outcome"),
+        2000,
+        3,
+        _(
             "What the members agreed, for example “referrals are answered within 3 days; "
             "the supervisors check monthly”. Never a survivor's name or details."
         ),
-        error_messages={"required": _("Say what the members agreed.")},
+        required=_("Say what the members agreed."),
     )
-    resolved_on = PastDateField(
-        label=_("Resolved on"),
-        required=True,
-        initial=timezone.localdate,
-        error_messages={"required": _("Enter the day it was resolved.")},
+    resolved_on = _day_past(
+        _("Resolved on"), _("Enter the day it was resolved."), initial=timezone.localdate
     )

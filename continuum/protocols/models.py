@@ -26,6 +26,8 @@ DEFAULT_TIMELINES: dict[str, Any] = {
     "plan_review_days": 30,
     "referral_response_business_days": 3,
 }
+# The settings that are timelines, in the order the protocol shows them.
+TIMELINES = tuple(DEFAULT_TIMELINES)
 
 
 class Protocol(Versioned):

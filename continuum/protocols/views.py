@@ -9,8 +9,10 @@ Bad input is a 422 with what was typed kept; a save on top of someone else's is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from continuum.access import policy
 from continuum.access.actor import Actor
-from continuum.accounts.models import Role
+from continuum.accounts.models import Agency, Role
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, allowed, posted
 from continuum.protocols import actions, queries
@@ -44,6 +46,7 @@ from continuum.protocols.models import (
     Mou,
     MouStatus,
     Protocol,
+    ProtocolMember,
     TrainingRequirement,
 )
 
@@ -63,6 +66,33 @@ def _admin_protocol(actor: Actor) -> Protocol:
     protocol = queries.protocol_of(actor)
     actions.require_protocol_admin(actor, protocol)
     return protocol
+
+
+def _status(request: HttpRequest) -> int:
+    """A page shown again after a POST is showing what was refused (422)."""
+    return 422 if request.method == "POST" else 200
+
+
+def _handle[T](
+    request: HttpRequest,
+    form: forms.Form,
+    do: Callable[[dict[str, Any]], T],
+    success_message: str | Callable[[T], str],
+    redirect_to: str | Callable[[T], HttpResponse],
+) -> HttpResponse | None:
+    """A posted form: valid input goes to `do`; when that keeps the protocol's rules, say so
+    and send the browser on. None when the form is to be shown again, with its errors (a rule
+    broken is one) and what was typed."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        done = do(form.cleaned_data)
+    except actions.ProtocolRuleBroken as problem:
+        form.add_error(None, str(problem))
+        return None
+    said = success_message(done) if callable(success_message) else success_message
+    messages.success(request, said)
+    return redirect_to(done) if callable(redirect_to) else redirect(redirect_to)
 
 
 # --- the protocol ---------------------------------------------------------------------------
@@ -116,18 +146,16 @@ def start(request: HttpRequest, actor: Actor) -> HttpResponse:
     if queries.protocol_for_agency(actor) is not None:
         return redirect("protocols:protocol")
     form = ProtocolForm(posted(request), initial=ProtocolForm.defaults())
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                actions.create_protocol(actor=actor, details=form.details())
-            except actions.ProtocolRuleBroken as problem:
-                form.add_error(None, str(problem))
-            else:
-                messages.success(request, _("The protocol is started. Add the members next."))
-                return redirect("protocols:protocol")
-    return render(request, "protocols/none.html", {"form": form, "nav": NAV}, status=status)
+    done = _handle(
+        request,
+        form,
+        lambda _data: actions.create_protocol(actor=actor, details=form.details()),
+        _("The protocol is started. Add the members next."),
+        "protocols:protocol",
+    )
+    return done or render(
+        request, "protocols/none.html", {"form": form, "nav": NAV}, status=_status(request)
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -136,27 +164,24 @@ def edit(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The protocol's settings, saved only on top of the version the editor loaded."""
     found = _admin_protocol(actor)
     form = ProtocolEditForm(posted(request), initial=ProtocolForm.initial_from(found))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                change = actions.change_protocol(
-                    actor=actor,
-                    protocol=found,
-                    details=form.details(),
-                    expected_version=form.cleaned_data["version"],
-                )
-            except EditConflict:
-                found.refresh_from_db()
-                form = _rebound(form, found.version)
-                status = 409
-            except actions.ProtocolRuleBroken as problem:
-                form.add_error(None, str(problem))
-            else:
-                messages.success(request, _saved_message(change))
-                return redirect("protocols:protocol")
-    return render(
+    status = _status(request)
+    try:
+        done = _handle(
+            request,
+            form,
+            lambda data: actions.change_protocol(
+                actor=actor,
+                protocol=found,
+                details=form.details(),
+                expected_version=data["version"],
+            ),
+            _saved_message,
+            "protocols:protocol",
+        )
+    except EditConflict:
+        found.refresh_from_db()
+        form, done, status = _rebound(form, found.version), None, 409
+    return done or render(
         request,
         "protocols/edit.html",
         {"protocol": found, "form": form, "nav": NAV},
@@ -202,30 +227,31 @@ def _saved_message(change: actions.ProtocolChange) -> str:
 def add_member(request: HttpRequest, actor: Actor) -> HttpResponse:
     found = _admin_protocol(actor)
     form = AddMemberForm(posted(request), agencies=queries.agencies_to_add())
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                actions.set_member(
-                    actor=actor,
-                    protocol=found,
-                    agency=data["agency"],
-                    responsibilities=data["responsibilities"],
-                    mdt_roles=list(data["mdt_roles"]),
-                    services=data["services"],
-                )
-            except actions.ProtocolRuleBroken as problem:
-                form.add_error(None, str(problem))
-            else:
-                messages.success(request, _("Added: %(agency)s.") % {"agency": data["agency"]})
-                return redirect("protocols:protocol")
-    return render(
+    done = _handle(
+        request,
+        form,
+        lambda data: _set_member(actor, found, data["agency"], data),
+        lambda added: _("Added: %(agency)s.") % {"agency": added.agency},
+        "protocols:protocol",
+    )
+    return done or render(
         request,
         "protocols/member.html",
         {"protocol": found, "form": form, "member": None, "nav": NAV},
-        status=status,
+        status=_status(request),
+    )
+
+
+def _set_member(
+    actor: Actor, found: Protocol, agency: Agency, data: dict[str, Any]
+) -> ProtocolMember:
+    return actions.set_member(
+        actor=actor,
+        protocol=found,
+        agency=agency,
+        responsibilities=data["responsibilities"],
+        mdt_roles=list(data["mdt_roles"]),
+        services=data["services"],
     )
 
 
@@ -242,26 +268,14 @@ def member(request: HttpRequest, actor: Actor, agency_id: int) -> HttpResponse:
             "services": current.services,
         },
     )
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                actions.set_member(
-                    actor=actor,
-                    protocol=found,
-                    agency=current.agency,
-                    responsibilities=data["responsibilities"],
-                    mdt_roles=list(data["mdt_roles"]),
-                    services=data["services"],
-                )
-            except actions.ProtocolRuleBroken as problem:
-                form.add_error(None, str(problem))
-            else:
-                messages.success(request, _("Saved: %(agency)s.") % {"agency": current.agency})
-                return redirect("protocols:protocol")
-    return render(
+    done = _handle(
+        request,
+        form,
+        lambda data: _set_member(actor, found, current.agency, data),
+        _("Saved: %(agency)s.") % {"agency": current.agency},
+        "protocols:protocol",
+    )
+    return done or render(
         request,
         "protocols/member.html",
         {
@@ -271,7 +285,7 @@ def member(request: HttpRequest, actor: Actor, agency_id: int) -> HttpResponse:
             "may_remove": current.agency_id != actor.agency_id,
             "nav": NAV,
         },
-        status=status,
+        status=_status(request),
     )
 
 
@@ -298,27 +312,20 @@ def holidays(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The days business-day deadlines skip; adding or removing one recomputes clocks."""
     found = _admin_protocol(actor)
     form = HolidayForm(posted(request))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                actions.add_holiday(
-                    actor=actor,
-                    protocol=found,
-                    day=form.cleaned_data["day"],
-                    name=form.cleaned_data["name"],
-                )
-            except actions.ProtocolRuleBroken as problem:
-                form.add_error(None, str(problem))
-            else:
-                messages.success(request, _("Holiday added."))
-                return redirect("protocols:holidays")
-    return render(
+    done = _handle(
+        request,
+        form,
+        lambda data: actions.add_holiday(
+            actor=actor, protocol=found, day=data["day"], name=data["name"]
+        ),
+        _("Holiday added."),
+        "protocols:holidays",
+    )
+    return done or render(
         request,
         "protocols/holidays.html",
         {"protocol": found, "holidays": list(found.holidays.all()), "form": form, "nav": NAV},
-        status=status,
+        status=_status(request),
     )
 
 
@@ -337,27 +344,14 @@ def training(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The training each role must hold in this community."""
     found = _admin_protocol(actor)
     form = TrainingForm(posted(request))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                actions.add_training_requirement(
-                    actor=actor,
-                    protocol=found,
-                    role=data["role"],
-                    course=data["course"],
-                    hours=data["hours"],
-                    renew_every_months=data["renew_every_months"],
-                    before_contact=data["before_contact"],
-                )
-            except actions.ProtocolRuleBroken as problem:
-                form.add_error(None, str(problem))
-            else:
-                messages.success(request, _("Training requirement added."))
-                return redirect("protocols:training")
-    return render(
+    done = _handle(
+        request,
+        form,
+        lambda data: actions.add_training_requirement(actor=actor, protocol=found, **data),
+        _("Training requirement added."),
+        "protocols:training",
+    )
+    return done or render(
         request,
         "protocols/training.html",
         {
@@ -366,7 +360,7 @@ def training(request: HttpRequest, actor: Actor) -> HttpResponse:
             "form": form,
             "nav": NAV,
         },
-        status=status,
+        status=_status(request),
     )
 
 
@@ -394,27 +388,18 @@ def mous(request: HttpRequest, actor: Actor) -> HttpResponse:
     found = queries.protocol_of(actor)
     may_manage = _may_manage(actor, found)
     form = MouForm(posted(request)) if may_manage else None
-    status = 200
     if request.method == "POST":
         actions.require_protocol_admin(actor, found)
         assert form is not None
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                drafted = actions.draft_mou(
-                    actor=actor,
-                    protocol=found,
-                    title=data["title"],
-                    body=data["body"],
-                    expires_on=data["expires_on"],
-                    remind_days_before=data["remind_days_before"],
-                )
-            except actions.ProtocolRuleBroken as problem:
-                form.add_error(None, str(problem))
-            else:
-                messages.success(request, _("Draft saved. Send it for signature when ready."))
-                return redirect("protocols:mou", mou_id=drafted.pk)
+        done = _handle(
+            request,
+            form,
+            lambda data: actions.draft_mou(actor=actor, protocol=found, **data),
+            _("Draft saved. Send it for signature when ready."),
+            lambda drafted: redirect("protocols:mou", mou_id=drafted.pk),
+        )
+        if done is not None:
+            return done
     today = queries.community_today()
     rows = [
         {"mou": m, "status": MouStatus(m.status_on(today)), "renewal_due": queries.renewal_due(m)}
@@ -432,7 +417,7 @@ def mous(request: HttpRequest, actor: Actor) -> HttpResponse:
             "can_manage": may_manage,
             "nav": NAV,
         },
-        status=status,
+        status=_status(request),
     )
 
 
@@ -499,25 +484,14 @@ def mou(request: HttpRequest, actor: Actor, mou_id: int) -> HttpResponse:
         agencies=queries.member_agencies(found).exclude(pk__in=signed),
         signed_ids=queries.signed_agency_ids(found),
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.record_signature(
-                actor=actor,
-                mou=shown,
-                agency=data["agency"],
-                signer_name=data["signer_name"],
-                signer_title=data["signer_title"],
-                signed_on=data["signed_on"],
-            )
-        except actions.ProtocolRuleBroken as problem:
-            form.add_error(None, str(problem))
-        else:
-            messages.success(
-                request, _("Signature recorded: %(agency)s.") % {"agency": data["agency"]}
-            )
-            return redirect("protocols:mou", mou_id=shown.pk)
-    return _mou_page(request, actor, found, shown, status=422, signature_form=form)
+    done = _handle(
+        request,
+        form,
+        lambda data: actions.record_signature(actor=actor, mou=shown, **data),
+        lambda signature: _("Signature recorded: %(agency)s.") % {"agency": signature.agency},
+        lambda _signature: redirect("protocols:mou", mou_id=shown.pk),
+    )
+    return done or _mou_page(request, actor, found, shown, status=422, signature_form=form)
 
 
 @require_POST
@@ -541,16 +515,15 @@ def mou_in_force(request: HttpRequest, actor: Actor, mou_id: int) -> HttpRespons
     shown = queries.mou_for(found, mou_id)
     actions.require_protocol_admin(actor, found)
     form = InForceForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.put_mou_in_force(
-                actor=actor, mou=shown, effective_from=form.cleaned_data["effective_from"]
-            )
-        except actions.ProtocolRuleBroken as problem:
-            form.add_error(None, str(problem))
-        else:
-            messages.success(request, _("The MOU is in force."))
-            return redirect("protocols:mou", mou_id=shown.pk)
+    done = _handle(
+        request,
+        form,
+        lambda data: actions.put_mou_in_force(actor=actor, mou=shown, **data),
+        _("The MOU is in force."),
+        lambda _mou: redirect("protocols:mou", mou_id=shown.pk),
+    )
+    if done is not None:
+        return done
     shown = queries.mou_for(found, mou_id)
     return _mou_page(request, actor, found, shown, status=422, in_force_form=form)
 
@@ -573,25 +546,20 @@ def conflicts(request: HttpRequest, actor: Actor) -> HttpResponse:
     found = queries.protocol_of(actor)
     queries.require_conflict_reader(actor)
     form = _conflict_form(actor, found, posted(request))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                raised = actions.raise_conflict(
-                    actor=actor,
-                    protocol=found,
-                    with_agencies=list(data["with_agencies"]),
-                    summary=data["summary"],
-                    raised_on=data["raised_on"],
-                )
-            except actions.ProtocolRuleBroken as problem:
-                form.add_error(None, str(problem))
-            else:
-                messages.success(request, _("Recorded. Take the procedure's first step."))
-                return redirect("protocols:conflict", conflict_id=raised.pk)
-    return render(
+    done = _handle(
+        request,
+        form,
+        lambda data: actions.raise_conflict(
+            actor=actor,
+            protocol=found,
+            with_agencies=list(data["with_agencies"]),
+            summary=data["summary"],
+            raised_on=data["raised_on"],
+        ),
+        _("Recorded. Take the procedure's first step."),
+        lambda raised: redirect("protocols:conflict", conflict_id=raised.pk),
+    )
+    return done or render(
         request,
         "protocols/conflicts.html",
         {
@@ -601,7 +569,7 @@ def conflicts(request: HttpRequest, actor: Actor) -> HttpResponse:
             "form": form,
             "nav": NAV,
         },
-        status=status,
+        status=_status(request),
     )
 
 
@@ -651,22 +619,14 @@ def conflict(request: HttpRequest, actor: Actor, conflict_id: int) -> HttpRespon
         return _conflict_page(request, actor, found, shown)
     actions.require_party(actor, shown)
     form = StepForm(request.POST, steps=found.procedure_steps())
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.record_conflict_step(
-                actor=actor,
-                conflict=shown,
-                step=data["step"],
-                taken_on=data["taken_on"],
-                note=data["note"],
-            )
-        except actions.ProtocolRuleBroken as problem:
-            form.add_error(None, str(problem))
-        else:
-            messages.success(request, _("Step recorded."))
-            return redirect("protocols:conflict", conflict_id=shown.pk)
-    return _conflict_page(request, actor, found, shown, status=422, step_form=form)
+    done = _handle(
+        request,
+        form,
+        lambda data: actions.record_conflict_step(actor=actor, conflict=shown, **data),
+        _("Step recorded."),
+        lambda _step: redirect("protocols:conflict", conflict_id=shown.pk),
+    )
+    return done or _conflict_page(request, actor, found, shown, status=422, step_form=form)
 
 
 @require_POST
@@ -675,17 +635,11 @@ def resolve_conflict(request: HttpRequest, actor: Actor, conflict_id: int) -> Ht
     found, shown = _conflict_of(actor, conflict_id)
     actions.require_party(actor, shown)
     form = ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.resolve_conflict(
-                actor=actor,
-                conflict=shown,
-                outcome=form.cleaned_data["outcome"],
-                resolved_on=form.cleaned_data["resolved_on"],
-            )
-        except actions.ProtocolRuleBroken as problem:
-            form.add_error(None, str(problem))
-        else:
-            messages.success(request, _("Marked resolved."))
-            return redirect("protocols:conflict", conflict_id=shown.pk)
-    return _conflict_page(request, actor, found, shown, status=422, resolve_form=form)
+    done = _handle(
+        request,
+        form,
+        lambda data: actions.resolve_conflict(actor=actor, conflict=shown, **data),
+        _("Marked resolved."),
+        lambda _conflict: redirect("protocols:conflict", conflict_id=shown.pk),
+    )
+    return done or _conflict_page(request, actor, found, shown, status=422, resolve_form=form)

@@ -11,10 +11,12 @@ from typing import Any
 from django.utils import timezone
 
 from continuum.access.actor import Actor
-from continuum.accounts.models import Role
+from continuum.accounts.models import Agency, Role
+from continuum.cases.models import CaseEvent
+from continuum.mdt.models import StaffingClock
 from continuum.protocols import actions
-from continuum.protocols.actions import ProtocolDetails
-from continuum.protocols.models import Conflict, Mou, Protocol
+from continuum.protocols.actions import ProtocolChange, ProtocolDetails
+from continuum.protocols.models import Conflict, ConflictStep, Mou, MouSignature, Protocol
 from tests.personas import World, add_person
 
 STEPS = "Supervisors talk within 5 business days\nDirectors meet\nThe taskforce chair decides"
@@ -59,12 +61,11 @@ def community(world: World) -> Protocol:
         assert isinstance(found, Protocol)
         found.refresh_from_db()
         return found
-    nora = admin(world)
-    protocol = actions.create_protocol(actor=nora, details=details())
-    actions.set_member(
-        actor=nora,
-        protocol=protocol,
-        agency=world.agencies["partner"],
+    protocol = actions.create_protocol(actor=admin(world), details=details())
+    add_member(
+        world,
+        protocol,
+        world.agencies["partner"],
         responsibilities="Trauma therapy within a week of referral.",
         mdt_roles=["clinician"],
         services="Counselling",
@@ -72,6 +73,44 @@ def community(world: World) -> Protocol:
     protocol.refresh_from_db()
     world.extra["protocol"] = protocol
     return protocol
+
+
+def add_member(world: World, protocol: Protocol, agency: Agency, **fields: Any) -> None:
+    """Nora makes `agency` a member; what it does is empty unless `fields` say."""
+    actions.set_member(
+        actor=admin(world),
+        protocol=protocol,
+        agency=agency,
+        **{"responsibilities": "", "mdt_roles": [], "services": "", **fields},
+    )
+
+
+def change_settings(
+    world: World,
+    protocol: Protocol,
+    *,
+    actor: Actor | None = None,
+    expected_version: int | None = None,
+    **overrides: Any,
+) -> ProtocolChange:
+    """`actor` (Nora when not given) changes the protocol's settings that `overrides` name,
+    on top of `expected_version` (the version `protocol` was loaded at when not given)."""
+    return actions.change_protocol(
+        actor=actor or admin(world),
+        protocol=protocol,
+        details=as_details(protocol, **overrides),
+        expected_version=protocol.version if expected_version is None else expected_version,
+    )
+
+
+def assert_staffing_due_after(world: World, days: int) -> None:
+    """The case's MDT staffing is due `days` after intake, and its history says it moved."""
+    assert world.case.report_received_on is not None
+    due = world.case.report_received_on + timedelta(days=days)
+    assert StaffingClock.objects.get(case=world.case).due_on == due
+    assert CaseEvent.objects.filter(
+        case=world.case, summary__startswith="MDT staffing due date moved"
+    ).exists()
 
 
 def mou(world: World, *, send: bool = False, sign: bool = False, in_force: bool = False) -> Mou:
@@ -88,27 +127,54 @@ def mou(world: World, *, send: bool = False, sign: bool = False, in_force: bool 
     if send or sign or in_force:
         actions.send_mou_for_signature(actor=nora, mou=drafted)
     if sign or in_force:
-        actions.record_signature(
-            actor=nora,
-            mou=drafted,
-            agency=world.agencies["lead"],
-            signer_name="Dana Director",
-            signer_title="Executive director",
-            signed_on=timezone.localdate(),
-        )
+        sign_mou(world, drafted, signer_name="Dana Director", signer_title="Executive director")
     if in_force:
         actions.put_mou_in_force(actor=nora, mou=drafted, effective_from=timezone.localdate())
     drafted.refresh_from_db()
     return drafted
 
 
-def conflict(world: World) -> Conflict:
-    return actions.raise_conflict(
+def sign_mou(
+    world: World,
+    drafted: Mou,
+    agency: str = "lead",
+    *,
+    signer_name: str = "Dana",
+    signer_title: str = "Director",
+    signed_on: date | None = None,
+) -> MouSignature:
+    """Nora records that `agency` signed (today unless `signed_on` says)."""
+    return actions.record_signature(
         actor=admin(world),
+        mou=drafted,
+        agency=world.agencies[agency],
+        signer_name=signer_name,
+        signer_title=signer_title,
+        signed_on=signed_on or timezone.localdate(),
+    )
+
+
+def conflict(
+    world: World,
+    *,
+    actor: Actor | None = None,
+    with_agency: str = "partner",
+    summary: str = "Referrals answered after the agreed three days.",
+) -> Conflict:
+    """`actor` (Nora when not given) raises a disagreement with `with_agency`, today."""
+    return actions.raise_conflict(
+        actor=actor or admin(world),
         protocol=community(world),
-        with_agencies=[world.agencies["partner"]],
-        summary="Referrals answered after the agreed three days.",
+        with_agencies=[world.agencies[with_agency]],
+        summary=summary,
         raised_on=timezone.localdate(),
+    )
+
+
+def take_step(actor: Actor, raised: Conflict, step: str, note: str = "") -> ConflictStep:
+    """`actor` records taking `step` of the procedure today."""
+    return actions.record_conflict_step(
+        actor=actor, conflict=raised, step=step, taken_on=timezone.localdate(), note=note
     )
 
 

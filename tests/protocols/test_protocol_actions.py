@@ -4,6 +4,7 @@ edits, MDT deadlines moved by a change, MOUs and the conflict log."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -16,7 +17,17 @@ from continuum.mdt.models import StaffingClock
 from continuum.protocols import actions, queries
 from continuum.protocols.models import ConflictStatus, Mou, MouStatus, ProtocolVersion
 from tests.personas import World, add_person
-from tests.protocols.helpers import admin, as_details, community, conflict, details, mou
+from tests.protocols.helpers import (
+    add_member,
+    admin,
+    change_settings,
+    community,
+    conflict,
+    details,
+    mou,
+    sign_mou,
+    take_step,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,24 +38,14 @@ pytestmark = pytest.mark.django_db
 def test_a_case_manager_cannot_change_the_protocol(world: World) -> None:
     protocol = community(world)
     with pytest.raises(policy.Forbidden):
-        actions.change_protocol(
-            actor=world.actor("casey"),
-            protocol=protocol,
-            details=as_details(protocol, mdt_staffing_days=10),
-            expected_version=protocol.version,
-        )
+        change_settings(world, protocol, mdt_staffing_days=10, actor=world.actor("casey"))
 
 
 def test_a_network_admin_of_a_non_member_agency_cannot_change_it(world: World) -> None:
     protocol = community(world)
     outsider = admin(world, "otto", "other")
     with pytest.raises(policy.Forbidden):
-        actions.change_protocol(
-            actor=outsider,
-            protocol=protocol,
-            details=as_details(protocol, mdt_staffing_days=10),
-            expected_version=protocol.version,
-        )
+        change_settings(world, protocol, mdt_staffing_days=10, actor=outsider)
     assert queries.protocol_for_agency(outsider) is None
     with pytest.raises(policy.NotFound):
         queries.protocol_for(outsider, protocol.pk)
@@ -55,14 +56,7 @@ def test_an_agency_in_another_protocol_cannot_be_added(world: World) -> None:
     otto = admin(world, "otto", "other")
     actions.create_protocol(actor=otto, details=details(name="Other County Protocol"))
     with pytest.raises(actions.ProtocolRuleBroken, match="another community"):
-        actions.set_member(
-            actor=admin(world),
-            protocol=protocol,
-            agency=world.agencies["other"],
-            responsibilities="",
-            mdt_roles=[],
-            services="",
-        )
+        add_member(world, protocol, world.agencies["other"])
     assert not protocol.members.filter(agency=world.agencies["other"]).exists()
 
 
@@ -92,17 +86,12 @@ def test_the_network_admin_cannot_remove_their_own_agency(world: World) -> None:
     ],
 )
 def test_a_change_that_breaks_a_rule_is_refused(
-    world: World, overrides: dict[str, object], message: str
+    world: World, overrides: dict[str, Any], message: str
 ) -> None:
     protocol = community(world)
     before = protocol.versions.count()
     with pytest.raises(actions.ProtocolRuleBroken, match=message):
-        actions.change_protocol(
-            actor=admin(world),
-            protocol=protocol,
-            details=as_details(protocol, **overrides),
-            expected_version=protocol.version,
-        )
+        change_settings(world, protocol, **overrides)
     assert protocol.versions.count() == before
 
 
@@ -117,12 +106,7 @@ def test_every_change_writes_a_version_with_its_snapshot(world: World) -> None:
     assert first.change_summary == "Protocol started"
     assert [m["agency"] for m in first.snapshot["members"]] == ["Lead Family Services"]
 
-    actions.change_protocol(
-        actor=nora,
-        protocol=protocol,
-        details=as_details(protocol, plan_review_days=45),
-        expected_version=protocol.version,
-    )
+    change_settings(world, protocol, plan_review_days=45, actor=nora)
     actions.add_holiday(actor=nora, protocol=protocol, day=date(2026, 7, 3), name="Fourth")
     actions.add_training_requirement(
         actor=nora,
@@ -153,20 +137,10 @@ def test_every_change_writes_a_version_with_its_snapshot(world: World) -> None:
 def test_a_stale_version_is_an_edit_conflict_and_saves_nothing(world: World) -> None:
     protocol = community(world)
     loaded = protocol.version
-    actions.change_protocol(
-        actor=admin(world),
-        protocol=protocol,
-        details=as_details(protocol, plan_review_days=45),
-        expected_version=loaded,
-    )
+    change_settings(world, protocol, plan_review_days=45, expected_version=loaded)
     stale = community(world)
     with pytest.raises(EditConflict):
-        actions.change_protocol(
-            actor=admin(world),
-            protocol=stale,
-            details=as_details(stale, plan_review_days=60),
-            expected_version=loaded,
-        )
+        change_settings(world, stale, plan_review_days=60, expected_version=loaded)
     stale.refresh_from_db()
     assert stale.plan_review_days == 45
     assert not ProtocolVersion.objects.filter(protocol=stale, number=loaded + 2).exists()
@@ -181,12 +155,7 @@ def test_changing_the_staffing_days_moves_an_open_cases_due_date(world: World) -
     assert intake is not None
     clock = StaffingClock.objects.get(case=world.case)
     assert clock.due_on == intake + timedelta(days=14)
-    change = actions.change_protocol(
-        actor=admin(world),
-        protocol=protocol,
-        details=as_details(protocol, mdt_staffing_days=10),
-        expected_version=protocol.version,
-    )
+    change = change_settings(world, protocol, mdt_staffing_days=10)
     assert change.clocks_moved == 1
     clock.refresh_from_db()
     assert clock.due_on == intake + timedelta(days=10)
@@ -200,12 +169,7 @@ def test_changing_the_staffing_days_moves_an_open_cases_due_date(world: World) -
 
 def test_a_change_that_moves_no_deadline_says_so(world: World) -> None:
     protocol = community(world)
-    change = actions.change_protocol(
-        actor=admin(world),
-        protocol=protocol,
-        details=as_details(protocol, mission="New words."),
-        expected_version=protocol.version,
-    )
+    change = change_settings(world, protocol, mission="New words.")
     assert change.clocks_moved == 0
     assert not CaseEvent.objects.filter(case=world.case, summary__contains="due date").exists()
 
@@ -220,12 +184,7 @@ def test_a_holiday_moves_a_business_day_due_date(world: World) -> None:
     from continuum.mdt.clocks import refresh_clock
 
     refresh_clock(case=world.case)
-    actions.change_protocol(
-        actor=nora,
-        protocol=protocol,
-        details=as_details(protocol, mdt_staffing_days=5, mdt_business_days=True),
-        expected_version=protocol.version,
-    )
+    change_settings(world, protocol, mdt_staffing_days=5, mdt_business_days=True, actor=nora)
     clock = StaffingClock.objects.get(case=world.case)
     assert clock.due_on == date(2026, 3, 9)
     actions.add_holiday(actor=nora, protocol=protocol, day=date(2026, 3, 4), name="Closure")
@@ -241,12 +200,7 @@ def test_removing_the_lead_agency_puts_its_cases_back_on_the_default(world: Worl
     """Nora's agency is the lead; a network admin at the partner removes it."""
     protocol = community(world)
     helper = admin(world, "petra", "partner")
-    actions.change_protocol(
-        actor=admin(world),
-        protocol=protocol,
-        details=as_details(protocol, mdt_staffing_days=10),
-        expected_version=protocol.version,
-    )
+    change_settings(world, protocol, mdt_staffing_days=10)
     actions.remove_member(actor=helper, protocol=protocol, agency=world.agencies["lead"])
     clock = StaffingClock.objects.get(case=world.case)
     assert clock.protocol_version is None
@@ -264,34 +218,13 @@ def test_the_mou_lifecycle(world: World) -> None:
     assert drafted.status == MouStatus.DRAFT
     assert drafted.protocol_version.number == protocol.version
     with pytest.raises(actions.ProtocolRuleBroken, match="out for signature"):
-        actions.record_signature(
-            actor=nora,
-            mou=drafted,
-            agency=world.agencies["lead"],
-            signer_name="Dana",
-            signer_title="Director",
-            signed_on=timezone.localdate(),
-        )
+        sign_mou(world, drafted)
     actions.send_mou_for_signature(actor=nora, mou=drafted)
     with pytest.raises(actions.ProtocolRuleBroken, match="No member has signed"):
         actions.put_mou_in_force(actor=nora, mou=drafted, effective_from=timezone.localdate())
-    actions.record_signature(
-        actor=nora,
-        mou=drafted,
-        agency=world.agencies["lead"],
-        signer_name="Dana",
-        signer_title="Director",
-        signed_on=timezone.localdate(),
-    )
+    sign_mou(world, drafted)
     with pytest.raises(actions.ProtocolRuleBroken, match="already signed"):
-        actions.record_signature(
-            actor=nora,
-            mou=drafted,
-            agency=world.agencies["lead"],
-            signer_name="Dana",
-            signer_title="Director",
-            signed_on=timezone.localdate(),
-        )
+        sign_mou(world, drafted)
     assert queries.mou_in_force(protocol) is None
     actions.put_mou_in_force(actor=nora, mou=drafted, effective_from=timezone.localdate())
     assert queries.mou_in_force(protocol) == drafted
@@ -304,42 +237,21 @@ def test_the_mou_lifecycle(world: World) -> None:
     )
     assert queries.agency_label_with_mou(world.agencies["lead"], signed) == "Lead Family Services"
     # Signatures still come in while it is in force.
-    actions.record_signature(
-        actor=nora,
-        mou=drafted,
-        agency=world.agencies["partner"],
-        signer_name="Pat",
-        signer_title="Clinical director",
-        signed_on=timezone.localdate(),
-    )
+    sign_mou(world, drafted, "partner", signer_name="Pat", signer_title="Clinical director")
     assert queries.unsigned_agency_ids(protocol) == set()
 
 
 def test_a_non_member_cannot_sign(world: World) -> None:
     drafted = mou(world, send=True)
     with pytest.raises(actions.ProtocolRuleBroken, match="Only a member agency signs"):
-        actions.record_signature(
-            actor=admin(world),
-            mou=drafted,
-            agency=world.agencies["other"],
-            signer_name="Olive",
-            signer_title="Director",
-            signed_on=timezone.localdate(),
-        )
+        sign_mou(world, drafted, "other", signer_name="Olive")
     assert not drafted.signatures.exists()
 
 
 def test_a_signature_cannot_be_dated_in_the_future(world: World) -> None:
     drafted = mou(world, send=True)
     with pytest.raises(actions.ProtocolRuleBroken, match="future"):
-        actions.record_signature(
-            actor=admin(world),
-            mou=drafted,
-            agency=world.agencies["lead"],
-            signer_name="Dana",
-            signer_title="Director",
-            signed_on=timezone.localdate() + timedelta(days=1),
-        )
+        sign_mou(world, drafted, signed_on=timezone.localdate() + timedelta(days=1))
 
 
 def test_an_mou_past_its_expiry_is_expired_without_a_job(world: World) -> None:
@@ -353,14 +265,7 @@ def test_an_mou_past_its_expiry_is_expired_without_a_job(world: World) -> None:
     # No MOU in force: nothing to say about anyone's signature.
     assert queries.signed_agency_ids(community(world)) is None
     with pytest.raises(actions.ProtocolRuleBroken):
-        actions.record_signature(
-            actor=admin(world),
-            mou=current,
-            agency=world.agencies["partner"],
-            signer_name="Pat",
-            signer_title="Director",
-            signed_on=today,
-        )
+        sign_mou(world, current, "partner", signer_name="Pat", signed_on=today)
 
 
 def test_a_new_mou_in_force_ends_the_previous_one(world: World) -> None:
@@ -404,15 +309,9 @@ def test_the_conflict_lifecycle(world: World) -> None:
     assert raised.status == ConflictStatus.OPEN
     sam = world.actor("sam")  # a supervisor of the lead agency, which raised it
     with pytest.raises(actions.ProtocolRuleBroken, match="steps of the protocol"):
-        actions.record_conflict_step(
-            actor=sam, conflict=raised, step="Shout", taken_on=timezone.localdate(), note=""
-        )
-    actions.record_conflict_step(
-        actor=sam,
-        conflict=raised,
-        step="Supervisors talk within 5 business days",
-        taken_on=timezone.localdate(),
-        note="Agreed to call back within a day.",
+        take_step(sam, raised, "Shout")
+    take_step(
+        sam, raised, "Supervisors talk within 5 business days", "Agreed to call back within a day."
     )
     actions.resolve_conflict(
         actor=sam,
@@ -424,37 +323,17 @@ def test_the_conflict_lifecycle(world: World) -> None:
     assert raised.status == ConflictStatus.RESOLVED
     assert [s.step for s in raised.steps.all()] == ["Supervisors talk within 5 business days"]
     with pytest.raises(actions.ProtocolRuleBroken, match="resolved"):
-        actions.record_conflict_step(
-            actor=sam,
-            conflict=raised,
-            step="Directors meet",
-            taken_on=timezone.localdate(),
-            note="",
-        )
+        take_step(sam, raised, "Directors meet")
 
 
 def test_a_conflict_is_only_with_member_agencies(world: World) -> None:
-    protocol = community(world)
     with pytest.raises(actions.ProtocolRuleBroken, match="other member agencies"):
-        actions.raise_conflict(
-            actor=world.actor("sam"),
-            protocol=protocol,
-            with_agencies=[world.agencies["other"]],
-            summary="About referrals.",
-            raised_on=timezone.localdate(),
-        )
+        conflict(world, actor=world.actor("sam"), with_agency="other", summary="About referrals.")
 
 
 def test_a_case_manager_cannot_raise_a_conflict(world: World) -> None:
-    protocol = community(world)
     with pytest.raises(policy.Forbidden):
-        actions.raise_conflict(
-            actor=world.actor("casey"),
-            protocol=protocol,
-            with_agencies=[world.agencies["partner"]],
-            summary="About referrals.",
-            raised_on=timezone.localdate(),
-        )
+        conflict(world, actor=world.actor("casey"), summary="About referrals.")
 
 
 def test_an_agency_outside_the_dispute_cannot_record_its_steps(world: World) -> None:
@@ -462,22 +341,9 @@ def test_an_agency_outside_the_dispute_cannot_record_its_steps(world: World) -> 
     third = Agency.objects.create(
         name="Third Street Shelter", short_name="Third", agency_type=AgencyType.SERVICE_PROVIDER
     )
-    actions.set_member(
-        actor=admin(world),
-        protocol=protocol,
-        agency=third,
-        responsibilities="",
-        mdt_roles=[],
-        services="",
-    )
+    add_member(world, protocol, third)
     world.agencies["third"] = third
     add_person(world, "tess", "third", Role.SUPERVISOR)
     raised = conflict(world)
     with pytest.raises(policy.Forbidden):
-        actions.record_conflict_step(
-            actor=world.actor("tess"),
-            conflict=raised,
-            step="Directors meet",
-            taken_on=timezone.localdate(),
-            note="",
-        )
+        take_step(world.actor("tess"), raised, "Directors meet")

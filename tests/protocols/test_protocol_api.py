@@ -12,11 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from continuum.api.tokens import create_token
-from continuum.cases.models import CaseEvent
-from continuum.mdt.models import StaffingClock
 from continuum.protocols.models import Conflict, MouStatus
 from tests.personas import World
-from tests.protocols.helpers import admin, community, conflict, mou
+from tests.protocols.helpers import admin, assert_staffing_due_after, community, conflict, mou
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +46,16 @@ class Api:
 
 def today() -> str:
     return timezone.localdate().isoformat()
+
+
+def _signature(world: World, agency: str, name: str, title: str) -> dict[str, Any]:
+    """A signature `agency` made today, as the API takes it."""
+    return {
+        "agency_id": world.agencies[agency].pk,
+        "signer_name": name,
+        "signer_title": title,
+        "signed_on": today(),
+    }
 
 
 def test_current_protocol_for_a_member(world: World) -> None:
@@ -107,12 +115,7 @@ def test_put_changes_only_what_is_sent_and_moves_deadlines(world: World) -> None
     assert body["protocol"]["timelines"]["mdt_staffing_days"] == 10
     assert body["protocol"]["mission"] == protocol.mission
     assert body["protocol"]["version"] == protocol.version + 1
-    assert world.case.report_received_on is not None
-    due = world.case.report_received_on + timedelta(days=10)
-    assert StaffingClock.objects.get(case=world.case).due_on == due
-    assert CaseEvent.objects.filter(
-        case=world.case, summary__startswith="MDT staffing due date moved"
-    ).exists()
+    assert_staffing_due_after(world, 10)
     versions = api.get(f"/{protocol.pk}/versions").json()
     assert versions[0]["number"] == protocol.version + 1
     assert versions[0]["snapshot"]["mdt_staffing_days"] == 10
@@ -207,28 +210,10 @@ def test_the_mou_lifecycle(world: World) -> None:
     no_signature = api.send("post", f"{base}/in-force", {"effective_from": today()})
     assert no_signature.status_code == 422
     assert "No member has signed" in no_signature.json()["detail"]
-    outsider = api.send(
-        "post",
-        f"{base}/signatures",
-        {
-            "agency_id": world.agencies["other"].pk,
-            "signer_name": "O",
-            "signer_title": "D",
-            "signed_on": today(),
-        },
-    )
+    outsider = api.send("post", f"{base}/signatures", _signature(world, "other", "O", "D"))
     assert outsider.status_code == 422
     assert "Only a member agency signs" in outsider.json()["detail"]
-    signed = api.send(
-        "post",
-        f"{base}/signatures",
-        {
-            "agency_id": world.agencies["lead"].pk,
-            "signer_name": "Dana",
-            "signer_title": "Director",
-            "signed_on": today(),
-        },
-    )
+    signed = api.send("post", f"{base}/signatures", _signature(world, "lead", "Dana", "Director"))
     assert signed.status_code == 201
     assert [a["name"] for a in signed.json()["not_signed"]] == ["Harbor Counseling"]
     in_force = api.send("post", f"{base}/in-force", {"effective_from": today()})

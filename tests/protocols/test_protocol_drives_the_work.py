@@ -4,14 +4,15 @@ an agency that has not signed the MOU in force is marked wherever it is chosen."
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from continuum.plans.models import CarePlan
-from continuum.protocols import actions
 from continuum.survivors.actions import ReleaseRefused
 from tests.needs.helpers import goal
 from tests.personas import World, build_world, release_to_partner
-from tests.protocols.helpers import admin, as_details, community, mou
+from tests.protocols.helpers import admin, change_settings, community, mou
 
 pytestmark = pytest.mark.django_db
 
@@ -21,14 +22,8 @@ def world() -> World:
     return build_world()
 
 
-def _change(world: World, **overrides: object) -> None:
-    protocol = community(world)
-    actions.change_protocol(
-        actor=admin(world),
-        protocol=protocol,
-        details=as_details(protocol, **overrides),
-        expected_version=protocol.version,
-    )
+def _change(world: World, **overrides: Any) -> None:
+    change_settings(world, community(world), **overrides)
 
 
 def test_a_new_plan_is_reviewed_as_often_as_the_protocol_says(world: World) -> None:

@@ -12,12 +12,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from continuum.cases.models import CaseEvent
-from continuum.mdt.models import StaffingClock
 from continuum.protocols import actions
 from continuum.protocols.models import Conflict, ConflictStatus, Mou, MouStatus, Protocol
 from tests.personas import World
-from tests.protocols.helpers import admin, as_details, community, conflict, mou
+from tests.protocols.helpers import (
+    admin,
+    assert_staffing_due_after,
+    change_settings,
+    community,
+    conflict,
+    mou,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -161,24 +166,14 @@ def test_saving_the_settings_recomputes_deadlines_and_says_how_many(world: World
     assert "1 open MDT deadline was recomputed." in body
     protocol.refresh_from_db()
     assert protocol.mdt_staffing_days == 10
-    assert world.case.report_received_on is not None
-    due = world.case.report_received_on + timedelta(days=10)
-    assert StaffingClock.objects.get(case=world.case).due_on == due
-    assert CaseEvent.objects.filter(
-        case=world.case, summary__startswith="MDT staffing due date moved"
-    ).exists()
+    assert_staffing_due_after(world, 10)
     _no_survivor(body)
 
 
 def test_a_conflicting_save_is_a_409_that_keeps_what_was_typed(world: World) -> None:
     protocol = community(world)
     loaded = protocol.version
-    actions.change_protocol(
-        actor=admin(world),
-        protocol=protocol,
-        details=as_details(protocol, plan_review_days=45),
-        expected_version=loaded,
-    )
+    change_settings(world, protocol, plan_review_days=45, expected_version=loaded)
     stale = _settings_post(protocol, plan_review_days=60, mission="Typed by me.", version=loaded)
     response = _nora(world).post(reverse("protocols:edit"), stale)
     assert response.status_code == 409

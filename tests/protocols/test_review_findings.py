@@ -18,7 +18,7 @@ from continuum.mdt.models import StaffingClock
 from continuum.protocols import actions
 from continuum.protocols.models import Mou, MouStatus, Protocol
 from tests.personas import World, release_to_partner
-from tests.protocols.helpers import admin, as_details, community, details, mou
+from tests.protocols.helpers import admin, change_settings, community, details, mou
 from tests.protocols.test_protocol_api import Api
 
 pytestmark = pytest.mark.django_db
@@ -134,12 +134,7 @@ def test_sharing_rules_do_not_limit_a_release_to_an_agency_outside_the_protocol(
     # community's provider signs a release for their mental health history: the discloser's
     # protocol, which that provider never agreed to, must not refuse it.
     protocol = community(world)
-    actions.change_protocol(
-        actor=admin(world),
-        protocol=protocol,
-        details=as_details(protocol, sharing_rules={"service_provider": ["identity"]}),
-        expected_version=protocol.version,
-    )
+    change_settings(world, protocol, sharing_rules={"service_provider": ["identity"]})
     elsewhere = Agency.objects.create(
         name="Bayside Therapy (next county)",
         short_name="Bayside",
@@ -166,12 +161,7 @@ def test_a_reopened_case_runs_on_the_protocol_as_it_is_now(world: World) -> None
         expected_version=case.version,
     )
     # While it is closed the protocol shortens the deadline: closed clocks are left alone.
-    actions.change_protocol(
-        actor=admin(world),
-        protocol=protocol,
-        details=as_details(protocol, mdt_staffing_days=10, mdt_at_risk_days=2),
-        expected_version=protocol.version,
-    )
+    change_settings(world, protocol, mdt_staffing_days=10, mdt_at_risk_days=2)
     assert StaffingClock.objects.get(case=case).due_on == (
         case.report_received_on + timedelta(days=14)
     )
