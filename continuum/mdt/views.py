@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from continuum.access import policy
 from continuum.access.actor import Actor
-from continuum.accounts.models import Agency, Membership, Role
+from continuum.accounts.models import Agency, Membership, Role, User
 from continuum.cases.models import CareTeamRole, Case
 from continuum.core.models import EditConflict
 from continuum.core.web import actor_required, posted
@@ -209,14 +209,29 @@ def _participant_label(p: Any) -> str:
 
 
 def _owner_choices(case: Case) -> list[tuple[str, str]]:
+    """The agencies on the case (anyone there) and the people named on its care team:
+    "<agency>" or "<agency>:<user>"."""
     agencies = {case.lead_agency_id: case.lead_agency}
-    for member in case.care_team.filter(removed_at__isnull=True).select_related("agency"):
+    people: list[tuple[str, str]] = []
+    team = case.care_team.filter(removed_at__isnull=True).select_related("agency", "user")
+    for member in team:
         agencies.setdefault(member.agency_id, member.agency)
+        if member.user is not None:
+            value = f"{member.agency_id}:{member.user_id}"
+            people.append((value, f"{member.user} — {member.agency.name}"))
     unsigned = unsigned_member_ids()
-    return sorted(
+    named = sorted(
         ((str(pk), with_mou_flag(a.name, pk, unsigned)) for pk, a in agencies.items()),
         key=lambda c: c[1],
     )
+    return named + sorted(set(people), key=lambda c: c[1])
+
+
+def _owner(value: str) -> tuple[Agency, User | None]:
+    """An owner choice (already one of _owner_choices) as its agency and person."""
+    agency_id, _sep, user_id = value.partition(":")
+    agency = Agency.objects.get(pk=int(agency_id))
+    return agency, User.objects.get(pk=int(user_id)) if user_id else None
 
 
 def _meeting_page(
@@ -304,13 +319,12 @@ def decide(request: HttpRequest, actor: Actor, meeting_id: UUID) -> HttpResponse
     form = DecisionForm(request.POST, owners=owners)
     if form.is_valid():
         data = form.cleaned_data
-        agencies = {
-            a.pk: a for a in Agency.objects.filter(pk__in=[int(o) for _t, o, _d in data["actions"]])
-        }
-        specs = [
-            actions.ActionSpec(title=title, owner_agency=agencies[int(owner)], due_on=due)
-            for title, owner, due in data["actions"]
-        ]
+        specs = []
+        for title, owner, due in data["actions"]:
+            agency, person = _owner(owner)
+            specs.append(
+                actions.ActionSpec(title=title, owner_agency=agency, owner_user=person, due_on=due)
+            )
         try:
             actions.record_decision(
                 actor=actor,

@@ -418,3 +418,41 @@ def test_a_release_of_one_area_shows_that_need_without_saying_not_shared(world: 
     assert "data-masked" not in needs
     assert "Mental health services: Need identified" in needs
     assert "Culturally appropriate food" not in needs
+
+
+def test_an_action_can_be_given_to_a_person_named_on_the_team(world: World) -> None:
+    from continuum.mdt.models import ActionItem
+
+    release_to_partner(world, {"care_plan"})
+    meeting = convene(world)
+    drew = world.users["drew"]
+    partner = world.agencies["partner"]
+    page = world.client_for("mona").get(f"/mdt/meetings/{meeting.pk}/").content.decode()
+    assert f'value="{partner.pk}:{drew.pk}"' in page
+    due = (timezone.localdate() + timedelta(days=5)).isoformat()
+    response = world.client_for("mona").post(
+        f"/mdt/meetings/{meeting.pk}/decisions/",
+        {
+            "text": "Weekly counselling.",
+            "category": "care_plan",
+            "action_0_title": "Book the first session",
+            "action_0_owner": f"{partner.pk}:{drew.pk}",
+            "action_0_due": due,
+        },
+    )
+    assert response.status_code == 302
+    item = ActionItem.objects.get(decision__meeting=meeting)
+    assert item.owner_user == drew
+    assert item.task.owner_agency == partner
+    # A forged owner (not a choice) is refused with the form, not a 500.
+    forged = world.client_for("mona").post(
+        f"/mdt/meetings/{meeting.pk}/decisions/",
+        {
+            "text": "x",
+            "category": "care_plan",
+            "action_0_title": "y",
+            "action_0_owner": f"{partner.pk}:999999",
+            "action_0_due": due,
+        },
+    )
+    assert forged.status_code == 422
