@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -185,8 +185,16 @@ def create_protocol(*, actor: Actor, details: ProtocolDetails) -> Protocol:
         raise ProtocolRuleBroken(_("Your agency is already a member of a community protocol."))
     if Protocol.objects.filter(name=details.name).exists():
         raise ProtocolRuleBroken(_("Another protocol already has this name."))
-    protocol = Protocol.objects.create(**asdict(details), updated_by=actor.user)
-    ProtocolMember.objects.create(protocol=protocol, agency=actor.agency)
+    try:
+        # A savepoint: a name or membership taken at the same instant by another admin
+        # fails the unique constraint, and is answered as the check above would be.
+        with transaction.atomic():
+            protocol = Protocol.objects.create(**asdict(details), updated_by=actor.user)
+            ProtocolMember.objects.create(protocol=protocol, agency=actor.agency)
+    except IntegrityError as clash:
+        raise ProtocolRuleBroken(
+            _("Another protocol already has this name, or your agency joined one just now.")
+        ) from clash
     version = _write_version(actor, protocol, _("Protocol started"))
     # The first member's open cases now run on this protocol's clocks, as a member added
     # later does.
@@ -283,6 +291,8 @@ def add_holiday(*, actor: Actor, protocol: Protocol, day: date, name: str) -> Ho
     require_protocol_admin(actor, protocol)
     if not clean_text(name):
         raise ProtocolRuleBroken(_("Give the holiday a name."))
+    # Two admins adding the same day at once: the second waits here, then is told.
+    Protocol.objects.select_for_update().filter(pk=protocol.pk).first()
     if protocol.holidays.filter(day=day).exists():
         raise ProtocolRuleBroken(_("This day is already a holiday."))
     holiday = Holiday.objects.create(protocol=protocol, day=day, name=clean_text(name))

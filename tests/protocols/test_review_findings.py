@@ -177,3 +177,29 @@ def test_a_reopened_case_runs_on_the_protocol_as_it_is_now(world: World) -> None
     assert CaseEvent.objects.filter(
         case=case, summary__startswith="MDT staffing due date moved"
     ).exists()
+
+
+def test_a_protocol_name_taken_at_the_same_instant_is_a_rule_not_a_500(world: World) -> None:
+    """Both checks pass for two admins at once; the unique constraint catches the second,
+    and it is told as the check would have told it (forced here by hiding the check)."""
+    from continuum.accounts.models import Role
+    from tests.personas import add_person
+
+    community(world)  # named details().name, started by Nora at the lead agency
+    add_person(world, "otto", "other", Role.NETWORK_ADMIN)
+    with (
+        mock.patch.object(QuerySet, "exists", return_value=False),
+        pytest.raises(actions.ProtocolRuleBroken, match="already has this name"),
+    ):
+        actions.create_protocol(actor=world.actor("otto"), details=details())
+    assert Protocol.objects.count() == 1
+
+
+def test_adding_a_holiday_locks_the_protocol_first(world: World) -> None:
+    protocol = community(world)
+    with mock.patch.object(QuerySet, "select_for_update", autospec=True) as locking:
+        locking.side_effect = lambda qs, *a, **k: qs
+        actions.add_holiday(
+            actor=admin(world), protocol=protocol, day=date(2026, 12, 25), name="Christmas"
+        )
+    assert locking.call_args_list[0].args[0].model is Protocol
