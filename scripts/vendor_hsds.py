@@ -9,10 +9,11 @@ continuum/directory/hsds_schema/ should change: re-run it, review the diff, comm
     python scripts/vendor_hsds.py [--source PATH]
 
 Copies every schema/*.json file and the standard's LICENSE (CC BY-SA 4.0, which
-asks for attribution). schema/simple/ holds only a CSV summary of the same
-fields, which validation does not need, so it is not copied. Files already
-identical are left alone, and vendored files no longer in the source are removed,
-so running it twice changes nothing.
+asks for attribution), and examples/*.json into tests/directory/hsds_examples/ for the
+tests (a fresh clone in CI has no ../shared beside it). schema/simple/ holds only a CSV
+summary of the same fields, which validation does not need, so it is not copied. Files
+already identical are left alone, and vendored files no longer in the source are
+removed, so running it twice changes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "standards" / "hsds-3.1"
 TARGET = REPO_ROOT / "continuum" / "directory" / "hsds_schema"
+# The standard's examples, for the tests: CI's fresh clone has no ../shared beside it.
+EXAMPLES_TARGET = REPO_ROOT / "tests" / "directory" / "hsds_examples"
 
 
 def sources(standard: Path) -> list[Path]:
@@ -38,11 +41,18 @@ def sources(standard: Path) -> list[Path]:
     return files
 
 
-def vendor(standard: Path, target: Path = TARGET) -> list[str]:
-    """Make target hold exactly the files of sources(standard). Returns a log."""
+def example_sources(standard: Path) -> list[Path]:
+    """The standard's JSON examples (the tests validate every one), plus the LICENSE."""
+    files = sorted((standard / "examples").glob("*.json"))
+    licence = standard / "LICENSE"
+    return [*files, licence] if licence.is_file() else files
+
+
+def vendor(standard: Path, target: Path = TARGET, *, files: list[Path] | None = None) -> list[str]:
+    """Make target hold exactly `files` (default: sources(standard)). Returns a log."""
     log: list[str] = []
     target.mkdir(parents=True, exist_ok=True)
-    wanted = {path.name: path for path in sources(standard)}
+    wanted = {path.name: path for path in (files if files is not None else sources(standard))}
     for name, source in wanted.items():
         dest = target / name
         data = source.read_bytes()
@@ -75,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"vendoring {standard} -> {TARGET.relative_to(REPO_ROOT)}")
     for line in vendor(standard):
+        print(f"  {line}")
+    print(f"vendoring {standard / 'examples'} -> {EXAMPLES_TARGET.relative_to(REPO_ROOT)}")
+    for line in vendor(standard, EXAMPLES_TARGET, files=example_sources(standard)):
         print(f"  {line}")
     return 0
 
