@@ -245,3 +245,9 @@ def test_intake_date_before_birth_is_refused(world: World) -> None:
     )
     assert response.status_code == 200
     assert "before their date of birth" in response.content.decode()
+
+
+def test_my_work_keeps_the_capitals_of_an_acronym_in_the_role(world: World) -> None:
+    html = world.client_for("morgan").get("/cases/").content.decode()
+    assert "as MDT coordinator." in html
+    assert "as case manager." in world.client_for("casey").get("/cases/").content.decode()

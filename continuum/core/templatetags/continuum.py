@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from continuum.core.text import in_sentence
 from continuum.survivors.models import Survivor
 
 register = template.Library()
@@ -25,3 +26,9 @@ def yes_no_unknown(value: bool | None) -> str:
     if value is None:
         return _("Not asked yet")
     return _("Yes") if value else _("No")
+
+
+@register.filter(name="in_sentence")
+def in_sentence_filter(label: object) -> str:
+    """A choice label inside a sentence ("clinician", but "MDT coordinator")."""
+    return in_sentence(label)
