@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "continuum.screening",
     "continuum.protocols",
     "continuum.mdt",
+    "continuum.directory",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +274,12 @@ CONTINUUM_BREAK_GLASS_MINUTES = env_int("CONTINUUM_BREAK_GLASS_MINUTES", 60, min
 # How long an approved export of a survivor's record may be downloaded; then its file is no
 # longer served and the next purge destroys it (docs/exports.md).
 CONTINUUM_EXPORT_HOURS = env_int("CONTINUUM_EXPORT_HOURS", 72, minimum=1, maximum=720)
+
+# A directory listing whose agency has not said it is still true (HSDS assured_date) for
+# this many days is marked stale on every result that shows it (docs/directory.md).
+CONTINUUM_DIRECTORY_STALE_DAYS = env_int(
+    "CONTINUUM_DIRECTORY_STALE_DAYS", 180, minimum=7, maximum=730
+)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("ht", _("Haitian Creole"))]
