@@ -26,7 +26,7 @@ from continuum.directory.tables import TABLES, Nested, Table
 Document = dict[str, Any]
 
 
-def confidential_location_ids() -> QuerySet[models.Location]:
+def confidential_location_ids() -> QuerySet[Any]:
     return models.Location.objects.filter(confidential=True).values("id")
 
 
