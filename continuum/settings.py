@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "continuum.protocols",
     "continuum.mdt",
     "continuum.directory",
+    "continuum.referrals",
 ]
 
 MIDDLEWARE = [

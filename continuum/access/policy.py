@@ -82,6 +82,9 @@ class Permission(StrEnum):
     RAISE_CONFLICT = "raise_conflict"
     VIEW_PROTOCOL = "view_protocol"
     CONVENE_MDT = "convene_mdt"
+    REFER = "refer"
+    VIEW_DIRECTORY = "view_directory"
+    MANAGE_LISTING = "manage_listing"
 
 
 # Roles that see every case their agency leads or is on the care team of.
@@ -262,6 +265,13 @@ _ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     # MDT staffings are convened by a member agency's coordinator or supervisor, for any
     # case led by a member of the same protocol (continuum.mdt.queries).
     Permission.CONVENE_MDT: frozenset({Role.MDT_COORDINATOR, Role.SUPERVISOR}),
+    # The directory lists services, not people: every role browses it. An agency admin keeps
+    # their own agency's listing and capacity (continuum.directory.actions).
+    Permission.VIEW_DIRECTORY: frozenset(Role),
+    Permission.MANAGE_LISTING: frozenset({Role.AGENCY_ADMIN}),
+    # Referrals leave from the lead agency's team (continuum.referrals.actions), and are
+    # taken in by the receiving agency's intake roles.
+    Permission.REFER: CASE_OPENER_ROLES,
 }
 
 

@@ -128,6 +128,7 @@ class EventKind(models.TextChoices):
     PLAN = "plan", _("Care plan")
     APPOINTMENT = "appointment", _("Appointment")
     MDT = "mdt", _("MDT staffing")
+    REFERRAL = "referral", _("Referral")
 
 
 class CaseEvent(models.Model):

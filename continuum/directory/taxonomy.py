@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -374,3 +375,59 @@ def ancestors(code: str) -> list[Term]:
 
 def search(text: str, tree: Tree | None = None) -> list[Term]:
     return open_eligibility().search(text, tree)
+
+
+# --- As HSDS rows ----------------------------------------------------------------------------
+
+# Open Eligibility publishes codes, not UUIDs; HSDS needs UUIDs. Deriving them (UUID v5 from
+# a fixed name) gives every installation the same id for the same term, so directories
+# exchanged between communities agree on what "Emergency Shelter" is.
+OE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://openeligibility.org/")
+TAXONOMY_NAMES: dict[Tree, str] = {
+    SERVICE: "Open Eligibility: services",
+    SITUATION: "Open Eligibility: human situations",
+}
+TAXONOMY_DESCRIPTIONS: dict[Tree, str] = {
+    SERVICE: "What a program does (Open Eligibility's service terms).",
+    SITUATION: "Who a program serves (Open Eligibility's human situation terms).",
+}
+
+
+def taxonomy_id(tree: Tree) -> uuid.UUID:
+    return uuid.uuid5(OE_NAMESPACE, f"taxonomy/{tree}")
+
+
+def term_id(code: str) -> uuid.UUID:
+    """The HSDS id of an Open Eligibility term, the same on every installation."""
+    return uuid.uuid5(OE_NAMESPACE, f"term/{code}")
+
+
+def hsds_taxonomies() -> list[dict[str, str]]:
+    return [
+        {
+            "id": str(taxonomy_id(tree)),
+            "name": TAXONOMY_NAMES[tree],
+            "description": TAXONOMY_DESCRIPTIONS[tree],
+            "uri": "https://openeligibility.org",
+            "version": "vendored " + CSV_FILE + " and " + XML_FILE,
+        }
+        for tree in (SERVICE, SITUATION)
+    ]
+
+
+def hsds_terms() -> list[dict[str, str | None]]:
+    """Every term as an HSDS taxonomy_term record, parents before children."""
+    return [
+        {
+            "id": str(term_id(t.code)),
+            "code": t.code,
+            "name": t.name,
+            # HSDS requires a description; most Open Eligibility terms have none of their own.
+            "description": t.description or t.name,
+            "parent_id": str(term_id(t.parent_code)) if t.parent_code else None,
+            "taxonomy": VOCABULARY,
+            "taxonomy_id": str(taxonomy_id(t.tree)),
+            "language": "en",
+        }
+        for t in open_eligibility_terms()
+    ]

@@ -9,6 +9,7 @@ records a safety check, or relies on the one at a recent screening.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ from continuum.needs.models import (
     DOMAIN_CATEGORIES,
     NEED_STATUSES,
     SAFETY_RECORDED,
+    UNMET_STATUSES,
     AssessmentMethod,
     AssessmentSession,
     Need,
@@ -265,6 +267,41 @@ def assess_need(
         obj=written,
         # The category (as for notes), never the domain, the status or the words.
         detail={"category": domain.category, "version": written.version},
+    )
+    return written
+
+
+def meet_need_by_referral(*, actor: Actor, need: Need) -> Need:
+    """A referral for this need closed with "got help": the need is met.
+
+    Caller: continuum.referrals.actions only, inside its transaction, with `need` locked,
+    for whichever side recorded the outcome (the provider knows help was given). A need
+    that is no longer waiting (already met, declined, or found to be no need) is left as
+    it is; the entry says where the news came from, and keeps what was written before.
+    """
+    if need.status not in UNMET_STATUSES:
+        return need
+    change = dataclasses.replace(NeedChange.of(need), status=NeedStatus.MET, deferred=False)
+    case = Case.objects.get(pk=need.case_id)
+    domain = NeedDomain.objects.get(pk=need.domain_id)
+    written = _write(
+        actor, case, domain, need, change, source=NeedSource.REFERRAL, screening=None, session=None
+    )
+    record(
+        actor,
+        AuditAction.NEED_ASSESSED,
+        survivor_id=case.survivor_id,
+        case_id=case.pk,
+        obj=written,
+        detail={"category": domain.category, "version": written.version, "via": "referral"},
+    )
+    add_event(
+        actor,
+        case,
+        EventKind.ASSESSMENT,
+        # Which need, and where help came from, are on the referral for those who may read
+        # them; the timeline is read more widely.
+        summary=_("A need was met: a referral closed with “got help”."),
     )
     return written
 

@@ -112,6 +112,7 @@ class NeedSource(models.TextChoices):
     SCREENING = "screening", _("Found at screening")
     ASSESSMENT = "assessment", _("Needs assessment")
     OTHER_AGENCY = "other_agency", _("Another agency's assessment")
+    REFERRAL = "referral", _("A referral closed with help given")
 
 
 class AssessmentMethod(models.TextChoices):

@@ -1,0 +1,107 @@
+"""A referral world: the test world's partner agency (Harbor Counseling) keeps a directory
+listing with intake staff (Ivy, case manager; Pat, supervisor), and Ana has a mental-health
+need the lead agency can refer."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from continuum.accounts.models import Role
+from continuum.directory import taxonomy
+from continuum.directory.models import (
+    Attribute,
+    Organization,
+    Service,
+    ServiceCapacity,
+    Taxonomy,
+    TaxonomyTerm,
+    Unit,
+)
+from continuum.needs.models import Need
+from continuum.referrals import actions
+from continuum.referrals.models import Referral
+from tests.needs.helpers import assess
+from tests.personas import World, add_person, release_to_partner
+
+
+def ensure_term(code: str) -> TaxonomyTerm:
+    """The Open Eligibility term `code`, as the migration loads it."""
+    term = taxonomy.term(code)
+    tax, _ = Taxonomy.objects.get_or_create(
+        id=taxonomy.taxonomy_id(term.tree),
+        defaults={"name": taxonomy.TAXONOMY_NAMES[term.tree], "description": "Open Eligibility"},
+    )
+    row, _ = TaxonomyTerm.objects.get_or_create(
+        id=taxonomy.term_id(code),
+        defaults={
+            "code": code,
+            "name": term.name,
+            "description": term.name,
+            "taxonomy_detail": tax,
+        },
+    )
+    return row
+
+
+def listing(
+    world: World,
+    agency: str = "partner",
+    *,
+    name: str = "Trauma-focused therapy for teens",
+    terms: tuple[str, ...] = ("1140",),
+    **fields: object,
+) -> Service:
+    """A service kept by `agency`, tagged with Open Eligibility `terms`."""
+    organization, _ = Organization.objects.get_or_create(
+        agency=world.agencies[agency],
+        defaults={"name": world.agencies[agency].name, "description": "A test provider."},
+    )
+    values: dict[str, object] = {"status": "active", "assured_date": timezone.localdate()}
+    values.update(fields)
+    service = Service.objects.create(organization=organization, name=name, **values)
+    for code in terms:
+        Attribute.objects.create(
+            link_id=service.id, link_entity="service", taxonomy_term=ensure_term(code)
+        )
+    return service
+
+
+def capacity(service: Service, available: float, maximum: float | None = None, unit: str = "beds") -> ServiceCapacity:
+    found = Unit.objects.filter(name=unit).first() or Unit.objects.create(name=unit)
+    return ServiceCapacity.objects.create(
+        service=service,
+        unit=found,
+        available=available,
+        maximum=maximum,
+        updated=timezone.now() - datetime.timedelta(hours=1),
+    )
+
+
+def intake_staff(world: World) -> None:
+    add_person(world, "ivy", "partner", Role.CASE_MANAGER)
+    add_person(world, "pat", "partner", Role.SUPERVISOR)
+    add_person(world, "gus", "partner", Role.AGENCY_ADMIN)
+
+
+def referral_world(world: World, *, release: set[str] | None = None) -> tuple[Service, Need]:
+    """Harbor's listing, its intake staff, Ana's mental-health need and (by default) a
+    release to Harbor for identity, contact and needs."""
+    intake_staff(world)
+    service = listing(world)
+    need = assess(world, "mental_health")
+    if release is None:
+        release = {"identity", "contact", "needs"}
+    if release:
+        release_to_partner(world, release)
+    return service, need
+
+
+def sent(world: World, service: Service, need: Need, **details: object) -> Referral:
+    return actions.draft_referral(
+        actor=world.actor("casey"),
+        case=world.case,
+        details=actions.ReferralDetails(service=service, need=need, **details),  # type: ignore[arg-type]
+        send=True,
+    )
