@@ -46,7 +46,9 @@ class IdleLogoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info.startswith(_PASSIVE_PATHS) or request.path_info.startswith("/api/"):
+        # The APIs (token-authenticated, and the public HSDS directory) have no session to
+        # time out: reading them must not keep a browser session alive or set a cookie.
+        if request.path_info.startswith((*_PASSIVE_PATHS, "/api/", "/hsds/")):
             return self.get_response(request)
         request.idle_seconds = 0.0  # type: ignore[attr-defined]
         if request.user.is_authenticated:
