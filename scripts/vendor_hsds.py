@@ -8,12 +8,14 @@ continuum/directory/hsds_schema/ should change: re-run it, review the diff, comm
 
     python scripts/vendor_hsds.py [--source PATH]
 
-Copies every schema/*.json file and the standard's LICENSE (CC BY-SA 4.0, which
-asks for attribution), and examples/*.json into tests/directory/hsds_examples/ for the
-tests (a fresh clone in CI has no ../shared beside it). schema/simple/ holds only a CSV
-summary of the same fields, which validation does not need, so it is not copied. Files
-already identical are left alone, and vendored files no longer in the source are
-removed, so running it twice changes nothing.
+Copies every schema/*.json file, the tabular package's descriptor (datapackage.json: every
+table's CSV file and field types, which the tabular import and export read) and the
+standard's LICENSE (CC BY-SA 4.0, which asks for attribution); and, for the tests (a fresh
+clone in CI has no ../shared beside it), examples/*.json into tests/directory/hsds_examples/
+and the tabular example examples/csv/* into tests/directory/hsds_examples/csv/.
+schema/simple/ holds only a CSV summary of the same fields, which validation does not need,
+so it is not copied. Files already identical are left alone, and vendored files no longer in
+the source are removed, so running it twice changes nothing.
 """
 
 from __future__ import annotations
@@ -28,13 +30,20 @@ DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "standards" / "hsds-3.1"
 TARGET = REPO_ROOT / "continuum" / "directory" / "hsds_schema"
 # The standard's examples, for the tests: CI's fresh clone has no ../shared beside it.
 EXAMPLES_TARGET = REPO_ROOT / "tests" / "directory" / "hsds_examples"
+# The tabular example (one CSV per table). Its datapackage.json is, as published, the text
+# "../../datapackage.json": a symbolic link in the standard's repository, flattened to a file.
+CSV_EXAMPLES_TARGET = EXAMPLES_TARGET / "csv"
 
 
 def sources(standard: Path) -> list[Path]:
-    """The files to vendor: every top-level schema JSON file, plus the LICENSE."""
+    """The files to vendor: every top-level schema JSON file, the tabular package's
+    datapackage.json, plus the LICENSE."""
     files = sorted((standard / "schema").glob("*.json"))
     if not files:
         raise SystemExit(f"no schema/*.json files under {standard}")
+    descriptor = standard / "datapackage.json"
+    if descriptor.is_file():
+        files.append(descriptor)
     licence = standard / "LICENSE"
     if licence.is_file():
         files.append(licence)
@@ -46,6 +55,13 @@ def example_sources(standard: Path) -> list[Path]:
     files = sorted((standard / "examples").glob("*.json"))
     licence = standard / "LICENSE"
     return [*files, licence] if licence.is_file() else files
+
+
+def csv_example_sources(standard: Path) -> list[Path]:
+    """The standard's tabular example: every file in examples/csv/ (CSV tables and the
+    package's datapackage.json)."""
+    folder = standard / "examples" / "csv"
+    return sorted(path for path in folder.iterdir() if path.is_file()) if folder.is_dir() else []
 
 
 def vendor(standard: Path, target: Path = TARGET, *, files: list[Path] | None = None) -> list[str]:
@@ -88,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {line}")
     print(f"vendoring {standard / 'examples'} -> {EXAMPLES_TARGET.relative_to(REPO_ROOT)}")
     for line in vendor(standard, EXAMPLES_TARGET, files=example_sources(standard)):
+        print(f"  {line}")
+    csv_folder = standard / "examples" / "csv"
+    print(f"vendoring {csv_folder} -> {CSV_EXAMPLES_TARGET.relative_to(REPO_ROOT)}")
+    for line in vendor(standard, CSV_EXAMPLES_TARGET, files=csv_example_sources(standard)):
         print(f"  {line}")
     return 0
 

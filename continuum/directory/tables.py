@@ -273,3 +273,45 @@ IMPORT_ORDER: tuple[str, ...] = (
     "meta_table_description",
     "metadata",
 )
+
+
+def _links() -> dict[str, dict[str, str]]:
+    links: dict[str, dict[str, str]] = {name: {} for name in TABLES}
+    for table in TABLES.values():
+        for nested in table.nested:
+            if nested.entity_field:
+                continue  # attributes and metadata name any table's row: see TAG_LINKS
+            if nested.up:
+                links[table.name][nested.link] = nested.table
+            else:
+                links[nested.table][nested.link] = table.name
+    return links
+
+
+# The fields of each table that name a row of another table (field -> that table): the
+# standard's foreign keys, which datapackage.json declares and a test holds equal to these.
+# An import refuses a link to a row that is neither in the file nor in the directory. Other
+# ids a record carries (an organization's parent_organization_id, a term's parent_id, what an
+# attribute or metadata entry is about) may name rows kept elsewhere, and are not checked.
+LINKS: dict[str, dict[str, str]] = _links()
+
+# The fields by which a row hangs under a parent that lists it (a phone's organization_id,
+# service_id, location_id...): a child nested in a parent's list gets this field from it.
+OWNER_LINKS: dict[str, tuple[str, ...]] = {
+    name: tuple(
+        dict.fromkeys(
+            nested.link
+            for table in TABLES.values()
+            for nested in table.nested
+            if nested.table == name and not nested.up and not nested.entity_field
+        )
+    )
+    for name in TABLES
+}
+
+# Attributes and metadata tag a row of any table: the field naming the row, and the field
+# naming its table.
+TAG_LINKS: dict[str, tuple[str, str]] = {
+    "attribute": ("link_id", "link_entity"),
+    "metadata": ("resource_id", "resource_type"),
+}

@@ -220,7 +220,9 @@ def test_unknown_record_type_is_a_programming_error() -> None:
 
 def test_vendored_schemas_are_valid_draft_2020_12() -> None:
     for path in sorted(SCHEMA_DIR.glob("*.json")):
-        if path.name != "openapi.json":  # an OpenAPI document, used only for "Page"
+        # openapi.json is an OpenAPI document, used only for "Page"; datapackage.json is
+        # the tabular package's descriptor (continuum.directory.tabular).
+        if path.name not in ("openapi.json", "datapackage.json"):
             Draft202012Validator.check_schema(json.loads(path.read_bytes()))
 
 
@@ -228,16 +230,32 @@ def test_vendored_schemas_are_valid_draft_2020_12() -> None:
 def test_vendored_copy_is_byte_identical_to_the_standard() -> None:
     published = {path.name: path for path in (STANDARD / "schema").glob("*.json")}
     published["LICENSE"] = STANDARD / "LICENSE"
+    published["datapackage.json"] = STANDARD / "datapackage.json"
     vendored = {path.name: path for path in SCHEMA_DIR.iterdir()}
     assert sorted(vendored) == sorted(published), "re-run scripts/vendor_hsds.py"
     changed = [n for n in published if published[n].read_bytes() != vendored[n].read_bytes()]
     assert changed == [], "re-run scripts/vendor_hsds.py; never edit hsds_schema/ by hand"
     examples = {path.name: path for path in (STANDARD / "examples").glob("*.json")}
     examples["LICENSE"] = STANDARD / "LICENSE"
-    copied = {path.name: path for path in EXAMPLES.iterdir()}
+    copied = {path.name: path for path in EXAMPLES.iterdir() if path.is_file()}
     assert sorted(copied) == sorted(examples), "re-run scripts/vendor_hsds.py"
     stale = [n for n in examples if examples[n].read_bytes() != copied[n].read_bytes()]
     assert stale == [], "re-run scripts/vendor_hsds.py; never edit hsds_examples/ by hand"
+    # The tabular example: every CSV table and the package's datapackage.json.
+    tables = {path.name: path for path in (STANDARD / "examples" / "csv").iterdir()}
+    copied = {path.name: path for path in (EXAMPLES / "csv").iterdir()}
+    assert sorted(copied) == sorted(tables), "re-run scripts/vendor_hsds.py"
+    stale = [n for n in tables if tables[n].read_bytes() != copied[n].read_bytes()]
+    assert stale == [], "re-run scripts/vendor_hsds.py; never edit hsds_examples/csv by hand"
+
+
+def test_the_vendored_copies_are_all_there() -> None:
+    # Without ../shared (a fresh clone in CI) the byte check above is skipped; the copies
+    # the tabular import and its tests read must be there all the same.
+    descriptor = json.loads((SCHEMA_DIR / "datapackage.json").read_bytes())
+    assert len(descriptor["resources"]) == 24
+    csv_files = {path.name for path in (EXAMPLES / "csv").glob("*.csv")}
+    assert csv_files == {resource["path"] for resource in descriptor["resources"]}
 
 
 def _vendor_script() -> ModuleType:
@@ -270,3 +288,17 @@ def test_vendor_script_is_idempotent(tmp_path: Path) -> None:
     assert vendor(standard, target) == ["unchanged a.json", "unchanged LICENSE"]
     assert sorted(path.name for path in target.iterdir()) == ["LICENSE", "a.json"]
     assert (target / "a.json").read_bytes() == b'{"type": "object"}\n'
+
+    (standard / "datapackage.json").write_bytes(b'{"resources": []}')
+    (standard / "examples" / "csv").mkdir(parents=True)
+    (standard / "examples" / "csv" / "services.csv").write_bytes(b"id,name\r\n")
+    script = _vendor_script()
+    assert [path.name for path in script.sources(standard)] == [
+        "a.json",
+        "datapackage.json",
+        "LICENSE",
+    ]
+    tables = tmp_path / "tables"
+    files = script.csv_example_sources(standard)
+    assert vendor(standard, tables, files=files) == ["copied    services.csv"]
+    assert vendor(standard, tables, files=files) == ["unchanged services.csv"]
