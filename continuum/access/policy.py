@@ -85,6 +85,7 @@ class Permission(StrEnum):
     REFER = "refer"
     VIEW_DIRECTORY = "view_directory"
     MANAGE_LISTING = "manage_listing"
+    IMPORT_EXPORT_DIRECTORY = "import_export_directory"
 
 
 # Roles that see every case their agency leads or is on the care team of.
@@ -269,6 +270,8 @@ _ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     # their own agency's listing and capacity (continuum.directory.actions).
     Permission.VIEW_DIRECTORY: frozenset(Role),
     Permission.MANAGE_LISTING: frozenset({Role.AGENCY_ADMIN}),
+    # Loading or exporting the whole directory as HSDS files is the network's, not one agency's.
+    Permission.IMPORT_EXPORT_DIRECTORY: frozenset({Role.NETWORK_ADMIN}),
     # Referrals leave from the lead agency's team (continuum.referrals.actions), and are
     # taken in by the receiving agency's intake roles.
     Permission.REFER: CASE_OPENER_ROLES,
