@@ -1,0 +1,846 @@
+"""Matching a young person's need to the directory's services (issue #7, best practice 9).
+
+`match_services(criteria)` answers "who in the community can take this young person, for
+this need, now?" in three steps, so that its cost follows the size of the answer and not
+the size of the directory (a fixed number of queries, whatever the number of results):
+
+1. **Candidates, in the database.** Active services tagged with one of the need domain's
+   taxonomy terms (need_terms.py), whose age range holds the young person's age (a missing
+   bound is no bound, both bounds inclusive), that do not serve only other genders, that
+   speak the language when the case manager asks for it, and that are not full when asked
+   for room today (their newest capacity figure; a service that reports none stays, with a
+   note to call). Typed words go through the directory's one full-text function
+   (fulltext.search_services).
+2. **Distance, exactly.** A bounding box (geo.bounding_box: right across the date line and
+   near the poles) finds the locations worth measuring; Haversine measures them. A service
+   whose service area covers the place counts even when it is far away.
+3. **Fit, explained.** Each service gets a score and two lists in plain words: why it fits,
+   and why it might not (full, capacity not reported, listing not checked lately, listed
+   only for another gender, no staff listed who speak the language, a document they lack).
+
+Hard rules (age, gender, language when required, room when required, radius) filter;
+everything else only ranks and explains, because the case manager and the young person
+decide. Unknown is never treated as "no": a service that reports no capacity is not full,
+and a young person whose gender was not given still sees services listed for one gender,
+with a caution.
+
+A confidential location (a safe house) never gives its exact distance, not even through
+the order of results or the radius: it is measured in 5-mile bands (`distance_band`), and
+the band is what is shown, ranked and compared with the radius.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from uuid import UUID
+
+import zipcodes
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from continuum.access import policy
+from continuum.access.actor import Actor
+from continuum.access.categories import DataCategory
+from continuum.audit.log import record
+from continuum.audit.models import AuditAction
+from continuum.cases.models import Case, CaseStatus
+from continuum.cases.queries import case_for
+from continuum.directory import geo, taxonomy
+from continuum.directory.models import (
+    Attribute,
+    Language,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceCapacity,
+    ServiceStatus,
+)
+from continuum.directory.need_terms import NEED_DOMAIN_TERMS
+from continuum.directory.queries import (
+    COMMON_LANGUAGES,
+    ages_served,
+    checked_label,
+    is_stale,
+    latest_capacities,
+)
+from continuum.needs.models import Need
+from continuum.needs.queries import may_read_needs, needs_of
+
+# How the young person describes their gender. Not stored: it is asked for the search only.
+Gender = Literal["female", "male", "nonbinary"]
+GENDERS: dict[Gender, str] = {
+    "female": "A girl or young woman",
+    "male": "A boy or young man",
+    "nonbinary": "Nonbinary, or another gender",
+}
+
+# Open Eligibility's human situations that say which genders a service is for.
+WOMEN, MEN, TRANSGENDER = "20036", "20037", "20038"
+GENDER_TERMS = (WOMEN, MEN, TRANSGENDER)
+SERVES_WORDS: dict[str, str] = {
+    WOMEN: "girls and young women",
+    MEN: "boys and young men",
+    TRANSGENDER: "transgender and nonbinary young people",
+}
+TRAFFICKING_SURVIVORS = "20084"
+# Situations a case manager may prefer (the young person's preferences), in the form's order.
+PREFERRED_SITUATIONS: dict[str, str] = {
+    TRAFFICKING_SURVIVORS: "works with survivors of trafficking",
+    "20078": "LGBTQ-affirming",
+    "20004": "for teens",
+    "20040": "for young people in foster care",
+    "20076": "for young parents",
+}
+
+# HSDS lets a language be written in ISO 639-1 or 639-3; matching compares 639-1 where one
+# exists (the survivor record stores those).
+LANGUAGE_ALIASES: dict[str, str] = {
+    "eng": "en",
+    "spa": "es",
+    "hat": "ht",
+    "por": "pt",
+    "fra": "fr",
+    "fre": "fr",
+    "vie": "vi",
+    "zho": "zh",
+    "chi": "zh",
+    "cmn": "zh",
+    "yue": "zh",
+    "ara": "ar",
+    "rus": "ru",
+}
+ENGLISH = "en"
+
+# Documents a young person may not have, and words that name them in a listing's list.
+DOCUMENT_WORDS: dict[str, tuple[str, ...]] = {
+    "photo_id": ("photo id", "identification", "driver", "state id", "picture id", " id "),
+    "birth_certificate": ("birth certificate",),
+    "social_security_card": ("social security",),
+    "proof_of_address": ("proof of address", "proof of residence", "utility bill", "lease"),
+    "insurance_card": ("insurance", "medicaid"),
+    "guardian_consent": ("guardian", "parent"),
+}
+DOCUMENT_LABELS: dict[str, str] = {
+    "photo_id": "a photo ID",
+    "birth_certificate": "a birth certificate",
+    "social_security_card": "a Social Security card",
+    "proof_of_address": "proof of address",
+    "insurance_card": "an insurance card",
+    "guardian_consent": "a parent's or guardian's signature",
+}
+CAPACITY_OLD_AFTER_DAYS = 7
+# A confidential location's distance is given, ranked and compared in bands this wide.
+BAND_MILES = 5
+# Without a place, this many candidates are weighed (by name, or by how well the words
+# match): a directory-wide match with no place is a browse, not a placement decision.
+MAX_WITHOUT_PLACE = 500
+MIN_RADIUS, MAX_RADIUS = 1.0, 500.0
+MIN_AGE, MAX_AGE = 0, 120
+
+
+def language_code(code: str) -> str:
+    code = code.strip().lower()
+    return LANGUAGE_ALIASES.get(code, code)
+
+
+def language_codes(code: str) -> list[str]:
+    """Every way a listing may spell the language `code` (639-1 and its 639-3 names)."""
+    base = language_code(code)
+    return [base, *(three for three, two in LANGUAGE_ALIASES.items() if two == base)]
+
+
+def language_name(code: str) -> str:
+    base = language_code(code)
+    return COMMON_LANGUAGES.get(base, base)
+
+
+# --- places ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where distance is measured from: a ZIP code's centre, or a point."""
+
+    latitude: float
+    longitude: float
+    label: str
+    postal_code: str = ""
+    state: str = ""
+    city: str = ""
+    county: str = ""
+
+
+@functools.lru_cache(maxsize=1024)
+def place_for_zip(postal_code: str) -> Place | None:
+    """The centre of a U.S. ZIP code with its city, county and state, or None when the ZIP
+    is not one we know (geo.zip_centroid decides)."""
+    zip5 = geo.parse_zip(postal_code)
+    point = geo.zip_centroid(zip5) if zip5 else None
+    if zip5 is None or point is None:
+        return None
+    found = zipcodes.matching(zip5)
+    facts = found[0] if found else {}
+    city, state = str(facts.get("city", "")), str(facts.get("state", ""))
+    where = ", ".join(part for part in (city, state) if part)
+    return Place(
+        latitude=point[0],
+        longitude=point[1],
+        label=f"{zip5} ({where})" if where else zip5,
+        postal_code=zip5,
+        state=state,
+        city=city,
+        county=str(facts.get("county", "")),
+    )
+
+
+def distance_band(miles: float) -> int:
+    """The 5-mile band a distance falls in, rounded up: 0.3 → 5, 7.2 → 10, 10.0 → 10."""
+    return max(BAND_MILES, math.ceil(miles / BAND_MILES - 1e-9) * BAND_MILES)
+
+
+# --- what is asked --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatchCriteria:
+    domain: str | None = None
+    text: str = ""
+    age: int | None = None
+    gender: Gender | None = None
+    transgender: bool = False
+    language: str = ""
+    language_required: bool = False
+    place: Place | None = None
+    radius_miles: float = 25.0
+    room_today: bool = False
+    preferred_situations: tuple[str, ...] = ()
+    lacks_documents: tuple[str, ...] = ()
+    limit: int = 25
+    # The day the match is for (stale listings, capacity age); None is today.
+    today: datetime.date | None = None
+
+    def on(self) -> datetime.date:
+        return self.today or timezone.localdate()
+
+
+@dataclass
+class Match:
+    service: Service
+    score: float = 0.0
+    # Exact miles to the nearest location, for a location that is not confidential.
+    distance_miles: float | None = None
+    # For a confidential location: the 5-mile band it is in, and never the exact miles.
+    distance_band_miles: int | None = None
+    confidential: bool = False
+    covers_place: bool = False
+    capacities: list[ServiceCapacity] = field(default_factory=list)
+    capacity_label: str = ""
+    has_room: bool | None = None  # None: capacity not reported
+    stale: bool = False
+    checked: str = ""
+    distance_label: str = ""
+    fits: list[str] = field(default_factory=list)
+    cautions: list[str] = field(default_factory=list)
+
+    @property
+    def ranked_distance(self) -> float:
+        if self.distance_band_miles is not None:
+            return float(self.distance_band_miles)
+        return self.distance_miles if self.distance_miles is not None else math.inf
+
+
+# --- hard rules, as filters (shared with placements.py) ------------------------------------
+
+
+def term_ids(codes: Iterable[str]) -> list[UUID]:
+    return [taxonomy.term_id(code) for code in codes]
+
+
+def tagged_with(codes: Iterable[str]) -> Exists:
+    """The service is tagged with one of these Open Eligibility terms (by their fixed ids,
+    so a term of another taxonomy with the same code never counts)."""
+    return Exists(
+        Attribute.objects.filter(link_id=OuterRef("pk"), taxonomy_term_id__in=term_ids(codes))
+    )
+
+
+def tagged_with_ids(ids: Iterable[UUID]) -> Exists:
+    return Exists(Attribute.objects.filter(link_id=OuterRef("pk"), taxonomy_term_id__in=list(ids)))
+
+
+def age_q(age: int) -> Q:
+    """The age range holds `age`; a missing bound is no bound; both bounds count."""
+    return Q(Q(minimum_age__isnull=True) | Q(minimum_age__lte=age)) & Q(
+        Q(maximum_age__isnull=True) | Q(maximum_age__gte=age)
+    )
+
+
+def own_gender_terms(gender: Gender | None, transgender: bool) -> set[str]:
+    """The gender terms that say a service is for this young person."""
+    own = {"female": {WOMEN}, "male": {MEN}, "nonbinary": {TRANSGENDER}}.get(gender or "", set())
+    return (own | {TRANSGENDER}) if transgender else set(own)
+
+
+def gender_excludes(gender: Gender | None, transgender: bool) -> Q | None:
+    """Services listed only for other genders, or None when nothing is clearly ruled out.
+
+    Only a girl or a boy is ruled out of a service listed for other genders. For a
+    nonbinary young person, or one whose gender was not given, a one-gender listing is a
+    question for the provider, not a refusal: it is shown with a caution."""
+    if gender not in ("female", "male"):
+        return None
+    return Q(tagged_with(GENDER_TERMS)) & ~Q(tagged_with(own_gender_terms(gender, transgender)))
+
+
+def speaks_q(language: str) -> Q:
+    """The service, or one of its locations, lists the language. A listing that names no
+    language is taken to be in English: the directory is a U.S. one, and most listings only
+    name the languages they offer besides English."""
+    codes = language_codes(language)
+    spoken = Q(Exists(Language.objects.filter(service_id=OuterRef("pk"), code__in=codes))) | Q(
+        Exists(
+            Language.objects.filter(
+                location__service_at_locations__service_id=OuterRef("pk"), code__in=codes
+            )
+        )
+    )
+    if language_code(language) != ENGLISH:
+        return spoken
+    any_listed = Q(Exists(Language.objects.filter(service_id=OuterRef("pk")))) | Q(
+        Exists(Language.objects.filter(location__service_at_locations__service_id=OuterRef("pk")))
+    )
+    return spoken | ~any_listed
+
+
+def current_capacities() -> QuerySet[ServiceCapacity]:
+    """Each service's newest figure per unit: an older figure with room does not count once
+    a newer one says full."""
+    newer = ServiceCapacity.objects.filter(
+        service=OuterRef("service"), unit=OuterRef("unit"), updated__gt=OuterRef("updated")
+    )
+    return ServiceCapacity.objects.filter(~Exists(newer))
+
+
+def not_full_q(*, at_least: float | None = None, units: Sequence[str] = ()) -> Q:
+    """Not known to be full: the newest figure in some unit (or in one of `units`) has room
+    (more than 0 free, or at least `at_least`), or no figure was reported at all. Unknown is
+    never taken for zero: a service that has not said is shown, with a note to call."""
+    reported = ServiceCapacity.objects.filter(service_id=OuterRef("pk"))
+    rows = current_capacities().filter(service_id=OuterRef("pk"))
+    if at_least is None:
+        rows = rows.filter(available__gt=0)
+    else:
+        rows = rows.filter(available__gte=at_least)
+    if units:
+        named = Q()
+        for unit in units:
+            named |= Q(unit__name__iexact=unit)
+        rows, reported = rows.filter(named), reported.filter(named)
+    return Q(Exists(rows)) | ~Q(Exists(reported))
+
+
+# --- Step 1: candidates ---------------------------------------------------------------------
+
+
+def domain_codes(domain: str | None) -> tuple[str, ...]:
+    return NEED_DOMAIN_TERMS.get(domain or "", ())
+
+
+def candidates(criteria: MatchCriteria) -> QuerySet[Service]:
+    """The services that pass every hard rule except distance, as one query."""
+    services = Service.objects.filter(status=ServiceStatus.ACTIVE)
+    if criteria.domain:
+        # A domain with no terms ("other", or one a community added) offers nothing: the
+        # page says so and suggests searching by words.
+        services = services.filter(tagged_with(domain_codes(criteria.domain)))
+    if criteria.age is not None:
+        services = services.filter(age_q(criteria.age))
+    excluded = gender_excludes(criteria.gender, criteria.transgender)
+    if excluded is not None:
+        services = services.exclude(excluded)
+    if criteria.language and criteria.language_required:
+        services = services.filter(speaks_q(criteria.language))
+    if criteria.room_today:
+        services = services.filter(not_full_q())
+    if criteria.text.strip():
+        from continuum.directory.fulltext import search_services
+
+        services = search_services(services, criteria.text)
+    return services
+
+
+# --- Step 2: distance -----------------------------------------------------------------------
+
+# Service-area names that cover every U.S. place.
+EVERYWHERE = ("nationwide", "national", "united states", "usa", "us", "u.s.")
+
+
+def area_names(place: Place) -> set[str]:
+    """The names a service area covering the place may have (compared without case)."""
+    names = set(EVERYWHERE)
+    states = [s for s in (place.state, STATE_NAMES.get(place.state, "")) if s]
+    names.update(s.lower() for s in states)
+    if place.postal_code:
+        names.add(place.postal_code)
+    # A city or county only with its state: thirty states have a Washington County, and a
+    # service area named for another state's would otherwise count as covering this place.
+    for local in (place.city, place.county):
+        if local:
+            names.update(f"{local}, {state}".lower() for state in states)
+    return names
+
+
+def area_covers(place: Place) -> Q:
+    """A service area named for the place's ZIP, city, county or state, or the country, or
+    whose name lists the ZIP among others ("33101, 33125, 33130")."""
+    rule = Q()
+    for name in sorted(area_names(place)):
+        rule |= Q(name__iexact=name)
+    if place.postal_code:
+        rule |= Q(name__contains=place.postal_code)
+    return rule
+
+
+@dataclass(frozen=True)
+class _Near:
+    ranked: float  # exact miles, or the band for a confidential location
+    miles: float
+    confidential: bool
+
+
+def _nearby(services: QuerySet[Service], place: Place, radius: float) -> dict[UUID, _Near]:
+    """Service id → its nearest location within the radius (one query)."""
+    # The box is as wide as the widest band a confidential location may be compared in.
+    box = geo.bounding_box(place.latitude, place.longitude, float(distance_band(radius)))
+    rows = (
+        ServiceAtLocation.objects.filter(service__in=services.values("pk"))
+        .filter(geo.within_box("location", box))
+        .values_list(
+            "service_id", "location__latitude", "location__longitude", "location__confidential"
+        )
+    )
+    nearest: dict[UUID, _Near] = {}
+    for service_id, lat, lon, confidential in rows:
+        miles = geo.haversine_miles(place.latitude, place.longitude, lat, lon)
+        if confidential:
+            # Compared band to band, so that narrowing the radius mile by mile cannot find
+            # where a safe house is.
+            if distance_band(miles) > distance_band(radius):
+                continue
+            near = _Near(float(distance_band(miles)), miles, True)
+        elif geo.within_radius(place.latitude, place.longitude, lat, lon, radius):
+            near = _Near(miles, miles, False)
+        else:
+            continue
+        if service_id not in nearest or near.ranked < nearest[service_id].ranked:
+            nearest[service_id] = near
+    return nearest
+
+
+def _covering(services: QuerySet[Service], place: Place) -> set[UUID]:
+    """The candidates with a service area covering the place, however far they are (one
+    query)."""
+    ids = services.values("pk")
+    areas = ServiceArea.objects.filter(area_covers(place)).filter(
+        Q(service__in=ids) | Q(service_at_location__service__in=ids)
+    )
+    found: set[UUID] = set()
+    for service_id, via_location in areas.values_list(
+        "service_id", "service_at_location__service_id"
+    ):
+        found.add(service_id or via_location)
+    return found
+
+
+# --- Step 3: fit ----------------------------------------------------------------------------
+
+
+def _with_details(ids: Sequence[UUID]) -> dict[UUID, Service]:
+    services = (
+        Service.objects.filter(pk__in=list(ids))
+        .select_related("organization")
+        .prefetch_related(
+            "languages",
+            "required_documents",
+            Prefetch("capacities", queryset=ServiceCapacity.objects.select_related("unit")),
+        )
+    )
+    return {s.pk: s for s in services}
+
+
+def tags_of(ids: Sequence[UUID]) -> dict[UUID, set[str]]:
+    """Service id → the Open Eligibility codes it is tagged with (one query). Terms of other
+    taxonomies are left out: only the fixed Open Eligibility ids are read as codes."""
+    tags: dict[UUID, set[str]] = defaultdict(set)
+    rows = Attribute.objects.filter(link_id__in=list(ids), taxonomy_term__isnull=False)
+    for link_id, term_id, code in rows.values_list(
+        "link_id", "taxonomy_term_id", "taxonomy_term__code"
+    ):
+        if link_id is not None and code and term_id == taxonomy.term_id(code):
+            tags[link_id].add(code)
+    return tags
+
+
+def languages_of(ids: Sequence[UUID], services: dict[UUID, Service]) -> dict[UUID, set[str]]:
+    """Service id → the language codes it or its locations list (one query)."""
+    spoken: dict[UUID, set[str]] = defaultdict(set)
+    for service_id in ids:
+        spoken[service_id] = {
+            language_code(lang.code) for lang in services[service_id].languages.all()
+        }
+    rows = Language.objects.filter(location__service_at_locations__service_id__in=list(ids))
+    for service_id, code in rows.values_list("location__service_at_locations__service_id", "code"):
+        spoken[service_id].add(language_code(code))
+    return spoken
+
+
+def _updated_words(updated: datetime.datetime, today: datetime.date) -> str:
+    days = (today - timezone.localdate(updated)).days
+    if days <= 0:
+        return _("updated today")
+    if days == 1:
+        return _("updated yesterday")
+    return _("updated %(days)s days ago") % {"days": days}
+
+
+def _unit(unit: str, count: float) -> str:
+    unit = unit.strip().lower() or _("places")
+    if count == 1 and unit.endswith("s"):
+        return unit[:-1]
+    if count != 1 and not unit.endswith("s"):
+        return unit + "s"
+    return unit
+
+
+def capacity_words(capacities: Sequence[ServiceCapacity], today: datetime.date) -> str:
+    """ "2 beds available now, updated today", "Full, updated yesterday", or "Capacity not
+    reported" — unknown is never shown as full."""
+    if not capacities:
+        return _("Capacity not reported")
+    with_room = [c for c in capacities if c.available > 0]
+    if not with_room:
+        return _("Full, %(updated)s") % {"updated": _updated_words(capacities[0].updated, today)}
+    return "; ".join(
+        _("%(available)s %(unit)s available now, %(updated)s")
+        % {
+            "available": f"{c.available:g}",
+            "unit": _unit(c.unit.name, c.available),
+            "updated": _updated_words(c.updated, today),
+        }
+        for c in with_room
+    )
+
+
+def explain_capacity(
+    capacities: Sequence[ServiceCapacity],
+    today: datetime.date,
+    fits: list[str],
+    cautions: list[str],
+) -> float:
+    """Room now ranks up, full ranks down; not reported is neither (it is not zero)."""
+    if not capacities:
+        cautions.append(_("Capacity not reported: call to ask whether they have room"))
+        return 0.0
+    newest = max(c.updated for c in capacities)
+    age_days = (today - timezone.localdate(newest)).days
+    words = capacity_words(capacities, today)
+    if any(c.available > 0 for c in capacities):
+        fits.append(words)
+        score = 2.0
+    else:
+        cautions.append(_("Full now (%(words)s): ask about a waiting list") % {"words": words})
+        score = -3.0
+    if age_days > CAPACITY_OLD_AFTER_DAYS:
+        cautions.append(_("Capacity last updated %(days)s days ago") % {"days": age_days})
+        score -= 0.5
+    return score
+
+
+def explain_age(service: Service, age: int | None, fits: list[str], cautions: list[str]) -> float:
+    bounded = service.minimum_age is not None or service.maximum_age is not None
+    if age is None:
+        if bounded:
+            cautions.append(
+                _("Serves %(ages)s only: check their age") % {"ages": ages_served(service)}
+            )
+        return 0.0
+    if not bounded:
+        fits.append(_("Serves any age"))
+    else:
+        fits.append(_("Serves age %(age)s (%(ages)s)") % {"age": age, "ages": ages_served(service)})
+    return 1.0
+
+
+def explain_gender(
+    tags: set[str], gender: Gender | None, transgender: bool, fits: list[str], cautions: list[str]
+) -> float:
+    served = [code for code in GENDER_TERMS if code in tags]
+    if not served:
+        return 0.0
+    words = _(" and ").join(_(SERVES_WORDS[code]) for code in served)
+    if own_gender_terms(gender, transgender) & set(served):
+        fits.append(_("For %(who)s") % {"who": words})
+        return 1.0
+    if gender is None and not transgender:
+        if {WOMEN, MEN} <= set(served):
+            return 0.0  # girls and boys alike: nothing to check for someone not described
+        cautions.append(_("Listed only for %(who)s: check this fits them") % {"who": words})
+    else:
+        cautions.append(
+            _("Listed only for %(who)s: ask whether they would welcome this young person")
+            % {"who": words}
+        )
+    return 0.0
+
+
+def explain_language(
+    service: Service, spoken: set[str], language: str, fits: list[str], cautions: list[str]
+) -> float:
+    if not language:
+        return 0.0
+    base = language_code(language)
+    name = language_name(base)
+    if base in spoken:
+        fits.append(_("Staff speak %(language)s") % {"language": name})
+        return 2.0
+    if base == ENGLISH and not spoken:
+        return 0.0  # a listing that names no language is taken to be in English
+    if service.interpretation_services:
+        cautions.append(
+            _("No staff listed who speak %(language)s; offers interpretation: %(how)s")
+            % {"language": name, "how": service.interpretation_services}
+        )
+        return 0.5
+    cautions.append(_("No staff listed who speak %(language)s") % {"language": name})
+    return -1.0
+
+
+def explain_situations(
+    tags: set[str], preferred: Sequence[str], fits: list[str], cautions: list[str]
+) -> float:
+    score = 0.0
+    for code, words in PREFERRED_SITUATIONS.items():
+        wanted = code in preferred
+        if code in tags and (wanted or code == TRAFFICKING_SURVIVORS):
+            fits.append(_("Listed as %(words)s") % {"words": _(words)})
+            score += 2 if wanted else 1
+        elif wanted:
+            cautions.append(_("Not listed as %(words)s") % {"words": _(words)})
+    return score
+
+
+def explain_documents(service: Service, lacks: Sequence[str], cautions: list[str]) -> float:
+    if not lacks:
+        return 0.0
+    asked = " " + " ".join(d.document.lower() for d in service.required_documents.all()) + " "
+    penalty = 0.0
+    for key in lacks:
+        if any(word in asked for word in DOCUMENT_WORDS.get(key, ())):
+            cautions.append(
+                _("Asks for %(document)s, which they do not have")
+                % {"document": _(DOCUMENT_LABELS[key])}
+            )
+            penalty -= 1
+    return penalty
+
+
+def stale_caution(service: Service, today: datetime.date, cautions: list[str]) -> float:
+    if not is_stale(service, today):
+        return 0.0
+    cautions.append(_("%(checked)s: call to confirm") % {"checked": checked_label(service, today)})
+    return -1.0
+
+
+def _explain_place(match: Match, criteria: MatchCriteria) -> float:
+    place = criteria.place
+    if place is None:
+        return 0.0
+    if match.confidential and match.distance_band_miles is not None:
+        match.distance_label = _("Confidential location, within %(band)s miles") % {
+            "band": match.distance_band_miles
+        }
+        match.fits.append(
+            _("Confidential location within %(band)s miles of %(place)s")
+            % {"band": match.distance_band_miles, "place": place.label}
+        )
+    elif match.distance_miles is not None:
+        match.distance_label = _("%(miles)s miles") % {"miles": f"{match.distance_miles:.1f}"}
+        match.fits.append(
+            _("%(miles)s miles from %(place)s")
+            % {"miles": f"{match.distance_miles:.1f}", "place": place.label}
+        )
+    else:
+        match.distance_label = _("Serves %(place)s") % {"place": place.label}
+        match.fits.append(
+            _("Its service area covers %(place)s, though it is more than %(radius)s miles away")
+            % {"place": place.label, "radius": f"{criteria.radius_miles:g}"}
+        )
+        return 1.0
+    radius = max(criteria.radius_miles, MIN_RADIUS)
+    return 2 * (1 - min(match.ranked_distance, radius) / radius)
+
+
+def _explain(
+    match: Match, criteria: MatchCriteria, tags: set[str], spoken: set[str], today: datetime.date
+) -> None:
+    service, fits, cautions = match.service, match.fits, match.cautions
+    score = 0.0
+    offered = tags & set(domain_codes(criteria.domain))
+    if offered:
+        names = sorted(taxonomy.term(code).name for code in offered)
+        fits.append(_("Offers %(terms)s") % {"terms": ", ".join(names)})
+        score += 3
+    score += explain_age(service, criteria.age, fits, cautions)
+    score += explain_gender(tags, criteria.gender, criteria.transgender, fits, cautions)
+    score += explain_language(service, spoken, criteria.language, fits, cautions)
+    score += _explain_place(match, criteria)
+    score += explain_capacity(match.capacities, today, fits, cautions)
+    score += explain_situations(tags, criteria.preferred_situations, fits, cautions)
+    score += explain_documents(service, criteria.lacks_documents, cautions)
+    score += stale_caution(service, today, cautions)
+    match.score = score
+
+
+# --- The query ------------------------------------------------------------------------------
+
+
+def _candidate_ids(
+    criteria: MatchCriteria,
+) -> tuple[list[UUID], dict[UUID, _Near], set[UUID]]:
+    services = candidates(criteria)
+    place = criteria.place
+    if place is None:
+        return list(services.values_list("pk", flat=True)[:MAX_WITHOUT_PLACE]), {}, set()
+    nearest = _nearby(services, place, criteria.radius_miles)
+    covering = _covering(services, place)
+    return list(nearest.keys() | covering), nearest, covering
+
+
+def match_services(criteria: MatchCriteria) -> list[Match]:
+    """Services for this need, best fit first, each with its reasons. See the module doc.
+
+    At most eight queries, whatever the number of services found."""
+    today = criteria.on()
+    ids, nearest, covering = _candidate_ids(criteria)
+    details = _with_details(ids)
+    tags = tags_of(ids)
+    spoken = languages_of(ids, details)
+    matches = []
+    for service_id in ids:
+        service = details[service_id]
+        near = nearest.get(service_id)
+        capacities = latest_capacities(service.capacities.all())
+        match = Match(
+            service=service,
+            distance_miles=None if near is None or near.confidential else near.miles,
+            distance_band_miles=int(near.ranked) if near and near.confidential else None,
+            confidential=bool(near and near.confidential),
+            covers_place=service_id in covering,
+            capacities=capacities,
+            capacity_label=capacity_words(capacities, today),
+            has_room=any(c.available > 0 for c in capacities) if capacities else None,
+            stale=is_stale(service, today),
+            checked=checked_label(service, today),
+        )
+        _explain(match, criteria, tags.get(service_id, set()), spoken[service_id], today)
+        matches.append(match)
+    matches.sort(key=_rank)
+    return matches[: criteria.limit]
+
+
+def _rank(match: Match) -> tuple[float, float, str, str]:
+    return (-match.score, match.ranked_distance, match.service.name, str(match.service.pk))
+
+
+# --- For a case: who may match, what the form may start from, the audit entry -------------
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The case (and need) a match is for, with what the form may start from: only what the
+    reader may see of the young person (their identity category), else nothing."""
+
+    case: Case
+    need: Need | None
+    age: int | None
+    language: str
+
+    @property
+    def prefilled(self) -> list[str]:
+        return [name for name, value in (("age", self.age), ("language", self.language)) if value]
+
+
+def subject_for(actor: Actor, case_id: UUID | str, need_id: UUID | str | None = None) -> Subject:
+    """The case and need to match for, checked: the case must be one the actor sees (else
+    NotFound), the actor one who may refer for it (policy.Permission.REFER: the lead agency's
+    supervisors, and its case managers named on the case; else Forbidden), and the need one
+    of the case's, in a kind of data the actor may see (else NotFound). Not audited: the page
+    or route audits what it did with it (`record_match`)."""
+    case = case_for(actor, case_id, audit_read=False)
+    policy.require_case_write(actor, case, policy.Permission.REFER)
+    if case.status == CaseStatus.CLOSED:
+        raise policy.Forbidden(_("This case is closed: reopen it before looking for services."))
+    need = None
+    if need_id is not None:
+        need = next((n for n in needs_of(actor, case) or [] if str(n.pk) == str(need_id)), None)
+        if need is None:
+            raise policy.NotFound()
+    elif not may_read_needs(actor, case):
+        raise policy.Forbidden(_("The needs of this case are not shared with you."))
+    survivor = case.survivor
+    seen: frozenset[str] = getattr(survivor, "allowed_categories", frozenset())
+    if str(DataCategory.IDENTITY) not in seen:
+        return Subject(case=case, need=need, age=None, language="")
+    language = survivor.primary_language
+    return Subject(
+        case=case,
+        need=need,
+        age=survivor.age_on(timezone.localdate()),
+        language="" if language in ("", "other") else language,
+    )
+
+
+def record_match(actor: Actor, subject: Subject, *, step: str, found: int | None = None) -> None:
+    """Audit a look at the young person's record for matching: the form filled from it
+    (step "form") or a match run for them (step "match", with how many were found). Ids,
+    labels and counts only."""
+    detail: dict[str, object] = {"step": step, "prefilled": subject.prefilled}
+    if subject.need is not None:
+        detail["need"] = str(subject.need.pk)
+        detail["domain"] = subject.need.domain.code
+    if found is not None:
+        detail["found"] = found
+    record(
+        actor,
+        AuditAction.REFERRAL_MATCHED,
+        survivor_id=subject.case.survivor_id,
+        case_id=subject.case.pk,
+        obj=subject.need or subject.case,
+        detail=detail,
+    )
+
+
+# The U.S. states and territories by postal code, for service areas named in full.
+STATE_NAMES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan",
+    "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey",
+    "NM": "New Mexico", "NY": "New York", "NC": "North Carolina", "ND": "North Dakota",
+    "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
+    "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee",
+    "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
+    "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "PR": "Puerto Rico",
+    "GU": "Guam", "VI": "U.S. Virgin Islands", "AS": "American Samoa",
+    "MP": "Northern Mariana Islands",
+}  # fmt: skip
