@@ -17,7 +17,10 @@ urlpatterns = [
     path("measures/", include("continuum.outcomes.urls")),
     path("protocols/", include("continuum.protocols.urls")),
     path("mdt/", include("continuum.mdt.urls")),
+    path("directory/", include("continuum.directory.urls")),
+    path("referrals/", include("continuum.referrals.urls")),
     path("api/v1/", api.urls),
+    path("hsds/", include("continuum.directory.hsds_urls")),
 ]
 
 handler400 = "continuum.core.errors.bad_request"

@@ -238,6 +238,50 @@ def _protocol_expectations() -> dict[tuple[str, str], Expect]:
     }
 
 
+def _directory_path(world: World, template: str) -> str:
+    """A /directory route's path with its ids filled in (a service and a confidential
+    location kept by Harbor, the partner agency); other routes are left as they are."""
+    if not template.startswith("/api/v1/directory/"):
+        return template
+    from tests.directory.factories import make_location, make_organization, make_service
+
+    keeper = make_organization(name="Harbor listing", agency=world.agencies["partner"])
+    service = make_service(organization=keeper)
+    location = make_location(organization=keeper, confidential=True, postal_code="32601")
+    return template.replace("{service_id}", str(service.pk)).replace(
+        "{location_id}", str(location.pk)
+    )
+
+
+def _directory_expectations() -> dict[tuple[str, str], Expect]:
+    """The directory (tests/directory): any token finds and reads services; only an agency
+    admin of the agency that keeps a listing (no persona here: see
+    tests/directory/test_directory_api.py) changes it, so every persona is refused."""
+    base = "/api/v1/directory"
+    capacity = {"unit": "beds", "available": 1, "maximum": 2, "version": None}
+    return {
+        ("get", f"{base}/services"): Expect({}, 200),
+        ("get", f"{base}/services/{{service_id}}"): Expect({}, 200),
+        ("get", f"{base}/organization"): Expect({}, 403),
+        ("post", f"{base}/organization"): Expect(
+            {}, 403, lambda w: {"name": "Ours", "description": "What we do."}
+        ),
+        ("patch", f"{base}/organization"): Expect({}, 403, lambda w: {"version": 1}),
+        ("post", f"{base}/services"): Expect({}, 403, lambda w: {"name": "Youth shelter"}),
+        ("patch", f"{base}/services/{{service_id}}"): Expect(
+            {}, 403, lambda w: {"version": 1, "name": "Renamed"}
+        ),
+        ("put", f"{base}/services/{{service_id}}/capacity"): Expect({}, 403, lambda w: capacity),
+        ("post", f"{base}/services/{{service_id}}/still-true"): Expect(
+            {}, 403, lambda w: {"version": 1}
+        ),
+        ("post", f"{base}/locations"): Expect({}, 403, lambda w: {"name": "A house"}),
+        ("patch", f"{base}/locations/{{location_id}}"): Expect(
+            {}, 403, lambda w: {"version": 1, "name": "Renamed"}
+        ),
+    }
+
+
 CREATORS = dict.fromkeys(("casey", "sam", "cole", "quinn", "jordan"), 201)
 LEAD = {"casey": 200, "sam": 200, "drew": 403}
 ON_CASE = {"casey": 200, "sam": 200, "drew": 200}
@@ -361,6 +405,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # community's); nobody else.
     ("get", "/api/v1/measures/needs"): Expect({"sam": 200, "avery": 200}, 403),
     ("get", "/api/v1/measures/mdt"): Expect({"sam": 200, "avery": 200}, 403),
+    ("get", "/api/v1/measures/referrals"): Expect({"sam": 200, "avery": 200}, 403),
+    ("get", "/api/v1/measures/gaps"): Expect({"sam": 200, "avery": 200}, 403),
     # The community's need domains: any token reads them; network admins change them.
     ("get", "/api/v1/needs/domains"): Expect({}, 200),
     ("post", "/api/v1/needs/domains"): Expect(
@@ -476,6 +522,63 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("post", "/api/v1/mdt/action-items/{item_id}/done"): Expect(
         {"sam": 200, "casey": 200, "drew": 403}, 404
     ),
+    **_directory_expectations(),
+    # Matching (tests/referrals/test_match_api.py), for the case: those who may refer for
+    # it; Drew sees the case but does not refer (403); the rest do not see it (404).
+    # Placements also need a role that refers (403 before the case is looked up).
+    ("post", "/api/v1/matches/services"): Expect(
+        {"casey": 200, "sam": 200, "drew": 403}, 404, lambda w: {"case_id": str(w.case.pk)}
+    ),
+    ("post", "/api/v1/matches/placements"): Expect(
+        {"casey": 200, "sam": 200, "cole": 404, "quinn": 404},
+        403,
+        lambda w: {"case_id": str(w.case.pk), "away_from_zip": "33101"},
+    ),
+}
+
+
+def _referral_id(world: World) -> str:
+    """Casey's referral of Ana to Harbor (the partner agency: Drew takes its intake)."""
+    from tests.referrals.helpers import referral_world, sent
+
+    service, need = referral_world(world)
+    return str(sent(world, service, need).pk)
+
+
+def _referral_body(world: World) -> dict[str, Any]:
+    from tests.referrals.helpers import referral_world
+
+    service, need = referral_world(world)
+    return {"case_id": str(world.case.pk), "service_id": str(service.pk), "need_id": str(need.pk)}
+
+
+# Referrals (tests/referrals/test_referral_api.py): sent by the roles that refer, for a case
+# they lead (403 for other roles, then 404 for a case they do not see); the intake queue for
+# the roles that take intake; a referral for its two sides (Casey and Sam send, Drew takes
+# Harbor's intake) and no one else (404). Drew accepts (the version after sending is 2); the
+# other side's move is 403; an outcome before the loop closes is refused (422).
+REFERS = {"casey": 201, "sam": 201, "cole": 404, "quinn": 404}
+EXPECTED |= {
+    ("post", "/api/v1/referrals"): Expect(REFERS, 403, _referral_body),
+    ("post", "/api/v1/referrals/inquiries"): Expect(
+        REFERS, 403, lambda w: {**_referral_body(w), "age": 15, "gender_words": "girl"}
+    ),
+    ("get", "/api/v1/referrals/sent"): Expect(
+        {"casey": 200, "sam": 200, "cole": 200, "quinn": 200}, 403
+    ),
+    ("get", "/api/v1/referrals/intake"): Expect(
+        {"casey": 200, "sam": 200, "drew": 200, "cole": 200, "quinn": 200}, 403
+    ),
+    ("get", "/api/v1/referrals/{referral_id}"): Expect(ON_CASE, 404),
+    ("get", "/api/v1/referrals/{referral_id}/fhir"): Expect(ON_CASE, 404),
+    ("post", "/api/v1/referrals/{referral_id}/move"): Expect(
+        {"drew": 200, "casey": 403, "sam": 403}, 404, lambda w: {"to": "accepted", "version": 2}
+    ),
+    ("post", "/api/v1/referrals/{referral_id}/outcome"): Expect(
+        {"drew": 422, "casey": 422, "sam": 422},
+        404,
+        lambda w: {"outcome": "got_help", "version": 2},
+    ),
 }
 
 
@@ -494,6 +597,7 @@ def test_persona_token_is_allowed_or_refused(
 ) -> None:
     method, template = route
     expect = EXPECTED[route]
+    template = _directory_path(world, template)
     path = template.format(
         survivor_id=world.survivor.pk,
         case_id=world.case.pk,
@@ -507,6 +611,7 @@ def test_persona_token_is_allowed_or_refused(
         **plan_path_ids(world, template),
         **protocol_path_ids(world, template),
         **mdt_path_ids(world, template),
+        referral_id=_referral_id(world) if "{referral_id}" in template else "",
     )
     if expect.query is not None:
         path = f"{path}?{expect.query(world)}"

@@ -193,6 +193,7 @@ def _meeting(world: World) -> dict[str, Any]:
 SCREEN_ROLES_UNTRAINED = {"casey": 403, "sam": 403, "cole": 403, "quinn": 403}
 LEAD_TEAM = {"casey": 200, "sam": 200}
 ON_CASE = {**LEAD_TEAM, "drew": 200}
+SENDS = {"casey": 400, "sam": 400}  # referrals:new without its ids
 
 
 def _protocol_expectations() -> dict[str, Expect]:
@@ -257,6 +258,98 @@ def _protocol_expectations() -> dict[str, Expect]:
         "protocols:conflict": Expect("get", {**outside, "sam": 200}, 403, a_conflict),
         # Sam's agency raised it: an empty outcome is refused (422), not a refusal of Sam.
         "protocols:resolve_conflict": Expect("post", {**outside, "sam": 422}, 403, a_conflict),
+    }
+
+
+def _referral(world: World) -> dict[str, Any]:
+    """Casey's referral of Ana to Harbor (the partner agency: Drew takes its intake)."""
+    from tests.referrals.helpers import referral_world, sent
+
+    service, need = referral_world(world)
+    return {"referral_id": sent(world, service, need).pk}
+
+
+def _shelter_need(world: World) -> dict[str, Any]:
+    """Ana's shelter need, identified (the matching page is reached from it)."""
+    from tests.needs.helpers import assess
+
+    return {"case_id": world.case.pk, "need_id": assess(world, "shelter").pk}
+
+
+def _directory_expectations() -> dict[str, Expect]:
+    """The directory (tests/directory): every staff member browses it and reads a service;
+    only an agency admin of the agency that keeps a listing (no persona here: see
+    tests/directory/test_listings.py) changes it, so every persona is refused (403)."""
+    from tests.directory.factories import make_location, make_organization, make_service
+
+    def listing(world: World) -> Any:
+        found = world.extra.get("directory_listing")
+        if found is None:
+            found = make_organization(name="Harbor listing", agency=world.agencies["partner"])
+            world.extra["directory_listing"] = found
+        return found
+
+    def service(world: World) -> dict[str, Any]:
+        return {"service_id": make_service(organization=listing(world)).pk}
+
+    def location(world: World) -> dict[str, Any]:
+        made = make_location(organization=listing(world), confidential=True, postal_code="32601")
+        return {"location_id": made.pk}
+
+    return {
+        "directory:browse": Expect("get", {}, 200),
+        "directory:service": Expect("get", {}, 200, service),
+        "directory:ours": Expect("get", {}, 403),
+        "directory:organization": Expect("get", {}, 403),
+        "directory:add_service": Expect("get", {}, 403),
+        "directory:edit_service": Expect("get", {}, 403, service),
+        "directory:service_terms": Expect("get", {}, 403, service),
+        "directory:capacity": Expect("get", {}, 403, service),
+        "directory:still_true": Expect("post", {}, 403, service),
+        "directory:add_location": Expect("get", {}, 403),
+        "directory:edit_location": Expect("get", {}, 403, location),
+    }
+
+
+def _hsds_expectations() -> dict[str, Expect]:
+    """The public HSDS API (tests/directory/test_hsds_api.py): open to everyone, signed in
+    or not; an unknown path under it is a JSON 404."""
+    from continuum.directory import taxonomy
+    from tests.directory.factories import make_service_at_location
+
+    def sal(world: World) -> Any:
+        found = world.extra.get("hsds_sal")
+        if found is None:
+            found = make_service_at_location()
+            world.extra["hsds_sal"] = found
+        return found
+
+    def service(world: World) -> dict[str, Any]:
+        return {"id": sal(world).service_id}
+
+    def organization(world: World) -> dict[str, Any]:
+        return {"id": sal(world).service.organization_id}
+
+    def at_location(world: World) -> dict[str, Any]:
+        return {"id": sal(world).pk}
+
+    def public(kwargs: Callable[[World], dict[str, Any]] = lambda world: {}) -> Expect:
+        return Expect("get", {}, 200, kwargs, anonymous=200)
+
+    return {
+        "hsds:root": public(),
+        "hsds:openapi": public(),
+        "hsds:services": public(),
+        "hsds:service": public(service),
+        "hsds:organizations": public(),
+        "hsds:organization": public(organization),
+        "hsds:service_at_locations": public(),
+        "hsds:service_at_location": public(at_location),
+        "hsds:taxonomies": public(),
+        "hsds:taxonomy": public(lambda world: {"id": taxonomy.taxonomy_id("service")}),
+        "hsds:taxonomy_terms": public(),
+        "hsds:taxonomy_term": public(lambda world: {"id": taxonomy.term_id("1101")}),
+        "hsds:unknown": Expect("get", {}, 404, lambda world: {"rest": "nowhere"}, anonymous=404),
     }
 
 
@@ -407,6 +500,30 @@ EXPECTED: dict[str, Expect] = {
     "mdt:hold": Expect("post", {"sam": 422, "casey": 403, "drew": 403}, 404, _meeting),
     "mdt:cancel": Expect("post", {"sam": 302, "casey": 403, "drew": 403}, 404, _meeting),
     "outcomes:mdt": Expect("get", {"sam": 200, "avery": 200}, 403),
+    "outcomes:referrals": Expect("get", {"sam": 200, "avery": 200}, 403),
+    "outcomes:gaps": Expect("get", {"sam": 200, "avery": 200}, 403),
+    **_directory_expectations(),
+    # Matching (tests/referrals/test_match_pages.py): typed search for every staff member;
+    # for a case's need, those who may refer for it (the lead's team; Drew sees the case but
+    # does not refer: 403); placements for the roles that refer (case managers, supervisors).
+    "referrals:match": Expect("get", {}, 200),
+    "referrals:match_need": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _shelter_need),
+    "referrals:placements": Expect("get", {**LEAD_TEAM, "cole": 200, "quinn": 200}, 403),
+    "referrals:placements_case": Expect("get", {**LEAD_TEAM, "drew": 403}, 404, _case),
+    # Referrals (tests/referrals/test_referral_pages.py): started by the roles that refer
+    # (without a need and a service: 400); the intake queue for the roles that take intake,
+    # the sent list for those that refer; a referral for its two sides (Casey and Sam send,
+    # Drew takes Harbor's intake) and for no one else (404). An empty move or outcome is bad
+    # input (400, 422), after the referral is found.
+    "referrals:new": Expect("get", {**SENDS, "cole": 400, "quinn": 400}, 403),
+    "referrals:new_inquiry": Expect("get", {**SENDS, "cole": 400, "quinn": 400}, 403),
+    "referrals:intake": Expect("get", {**LEAD_TEAM, "drew": 200, "cole": 200, "quinn": 200}, 403),
+    "referrals:sent": Expect("get", {**LEAD_TEAM, "cole": 200, "quinn": 200}, 403),
+    "referrals:referral": Expect("get", ON_CASE, 404, _referral),
+    "referrals:fhir": Expect("get", ON_CASE, 404, _referral),
+    "referrals:move": Expect("post", {"casey": 400, "sam": 400, "drew": 400}, 404, _referral),
+    "referrals:outcome": Expect("post", {"casey": 422, "sam": 422, "drew": 422}, 404, _referral),
+    **_hsds_expectations(),
 }
 
 

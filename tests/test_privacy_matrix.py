@@ -164,6 +164,13 @@ def _plan_version(w: World) -> str:
     return str(w.extra.get("plan_version", ""))  # set by _record
 
 
+def _shelter_need_id(w: World) -> str:
+    from continuum.needs.models import Need
+
+    found = Need.objects.filter(case=w.case, domain__code="shelter").values_list("pk", flat=True)
+    return str(found.first() or "")  # made by _record; the guard needs no id
+
+
 def _case_api(rest: str) -> Callable[[World], str]:
     return lambda w: f"/api/v1/cases/{_cid(w)}{rest}"
 
@@ -358,6 +365,17 @@ ROUTES = [
         "get",
         lambda w: f"/plans/cases/{_cid(w)}/appointments/",
         frozenset({C.CARE_PLAN, C.LEGAL, C.HEALTH}),
+    ),
+    # Matching for the case (referrals.match_views): the lead agency's people who refer;
+    # the form shows the age and language from her record, nothing else of it.
+    Route(
+        "find services for her need",
+        "get",
+        lambda w: f"/referrals/cases/{_cid(w)}/needs/{_shelter_need_id(w)}/match/",
+        kind="lead",
+    ),
+    Route(
+        "match placements", "get", lambda w: f"/referrals/cases/{_cid(w)}/placements/", kind="lead"
     ),
     Route("api my cases", "get", lambda w: "/api/v1/cases", kind="list", api=True),
     Route("api dashboard", "get", lambda w: "/api/v1/dashboard", kind="list", api=True),

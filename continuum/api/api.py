@@ -12,12 +12,15 @@ from ninja import NinjaAPI
 from continuum.api import cases, me, survivors
 from continuum.api.errors import install_error_handlers
 from continuum.api.tokens import TokenAuth
+from continuum.directory import api as directory
 from continuum.exports import api as exports
 from continuum.mdt import api as mdt
 from continuum.needs import api as needs
 from continuum.outcomes import api as outcomes
 from continuum.plans import api as plans
 from continuum.protocols import api as protocols
+from continuum.referrals import api as referrals
+from continuum.referrals import match_api
 from continuum.screening import api as screening
 
 api = NinjaAPI(
@@ -48,3 +51,7 @@ api.add_router("/cases", plans.router)
 api.add_router("/dashboard", plans.dashboard_router)
 api.add_router("/protocols", protocols.router)
 api.add_router("/mdt", mdt.router)
+api.add_router("/directory", directory.router)
+api.add_router("/referrals", referrals.router)
+# Matching services and placements to a young person (continuum/referrals/match_api.py).
+api.add_router("/matches", match_api.router)

@@ -9,7 +9,7 @@
   merge: what it is now, what was sent, and what it was then (or what changed since), only
   as far as the token may see; showing it is audited as a read.
 - 422: invalid input (ninja's list of errors) or CaseRuleBroken, ReleaseRefused,
-  ScreeningRefused, ProtocolRuleBroken (a message).
+  ScreeningRefused, ProtocolRuleBroken, ReferralRuleBroken (a message).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from continuum.plans import snapshot
 from continuum.plans.actions import PlanConflict
 from continuum.plans.queries import hide_made_stricter, readable_categories
 from continuum.protocols.actions import ProtocolRuleBroken
+from continuum.referrals.actions import ReferralRuleBroken
 from continuum.screening.actions import ScreeningRefused
 from continuum.survivors.actions import ReleaseRefused
 
@@ -75,6 +76,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(InvalidInput, unprocessable)
     api.add_exception_handler(ScreeningRefused, unprocessable)
     api.add_exception_handler(ProtocolRuleBroken, unprocessable)
+    api.add_exception_handler(ReferralRuleBroken, unprocessable)
 
 
 def _need_change_out(change: NeedChange, version: int | None) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from continuum.mdt.queries import next_staffings_to_schedule
 from continuum.needs.queries import needs_waiting
 from continuum.plans.queries import my_plan_tasks, reviews_due
 from continuum.protocols.queries import mous_to_renew
+from continuum.referrals.queries import referral_work
 from continuum.screening.queries import screens_due
 from continuum.survivors.queries import survivor_for, survivors_to_inform, waiting_for_a_case
 
@@ -61,6 +62,7 @@ def my_work(request: HttpRequest, actor: Actor) -> HttpResponse:
             "exports": export_work(actor),
             "next_staffings": next_staffings_to_schedule(actor),
             "mous_to_renew": mous_to_renew(actor),
+            "referral_work": referral_work(actor),
             "screens_due": screens_due(actor)
             if policy.can(actor, policy.Permission.SCREEN)
             else [],

@@ -98,6 +98,15 @@ def _check_service(service: Service) -> None:
         )
 
 
+def where_it_goes(*, actor: Actor, case: Case, service: Service) -> Agency:
+    """The checks drafting and inquiring make before anything is written, for pages that say
+    up front why nothing can be sent from here: Forbidden or ReferralRuleBroken if it cannot
+    go; else the agency whose intake queue it would go to. Writes nothing."""
+    _require_sender(actor, case)
+    _check_service(service)
+    return receiving_agency(service)
+
+
 # --- creating -------------------------------------------------------------------------------
 
 
@@ -290,8 +299,12 @@ def _move(
             if side == states.Side.SENDER
             else _("Only the agency this referral was sent to can do that.")
         )
+    if to == ReferralStatus.REQUESTED and not referral.is_inquiry:
+        _check_still_sendable(referral)
     reason = _checked_reason(to, reason)
     outcome = _checked_outcome(to, outcome)
+    if outcome and (referral.is_inquiry or to == ReferralStatus.ENTERED_IN_ERROR):
+        raise ReferralRuleBroken(_no_outcome_message(referral))
     now = timezone.now()
     fields: dict[str, object] = {"status": to, "reason": reason}
     if to == ReferralStatus.REQUESTED:
@@ -318,9 +331,35 @@ def _move(
     _consequences(actor, referral, to)
 
 
+def _check_still_sendable(referral: Referral) -> None:
+    """Sending a draft checks again what drafting checked: since then the case may have
+    closed, the listing stopped taking referrals, or the release been revoked."""
+    if referral.case.status == CaseStatus.CLOSED:
+        raise ReferralRuleBroken(_("This case is closed: reopen it before referring."))
+    if referral.service is None:
+        raise ReferralRuleBroken(
+            _("%(service)s is no longer in the directory.") % {"service": referral.service_name}
+        )
+    _check_service(referral.service)
+    if DataCategory.IDENTITY not in agency_released(referral.case, referral.to_agency):
+        raise ReferralRuleBroken(
+            _(
+                "No release in force lets you share who this young person is with "
+                "%(agency)s any more. Record a release with them first, or ask about room "
+                "without naming anyone (a capacity inquiry)."
+            )
+            % {"agency": referral.to_agency.name}
+        )
+
+
 def _checked_reason(to: ReferralStatus, reason: str) -> str:
     allowed = states.REASONS.get(to)
     if allowed is None:
+        if reason:
+            # Dropping it silently would let a client believe it was recorded.
+            raise ReferralRuleBroken(
+                _("A reason is given only when a referral is not accepted, fails or is cancelled.")
+            )
         return ""
     if reason not in {r.value for r in allowed}:
         choices = ", ".join(str(ReferralReason(r).label).lower() for r in sorted(allowed))
@@ -366,8 +405,8 @@ def record_outcome(
         raise EditConflict()
     if side_of(actor, locked) is None:
         raise Forbidden()
-    if locked.is_inquiry:
-        raise ReferralRuleBroken(_("A capacity inquiry has no outcome: it was a question."))
+    if locked.is_inquiry or locked.status == ReferralStatus.ENTERED_IN_ERROR:
+        raise ReferralRuleBroken(_no_outcome_message(locked))
     outcome = _checked_outcome(ReferralStatus(locked.status), outcome)
     if not outcome:
         raise ReferralRuleBroken(_("Choose “got help” or “did not get help”."))
@@ -381,6 +420,12 @@ def record_outcome(
         _need_met(actor, locked)
     _timeline(actor, locked, str(ReferralOutcome(outcome).label).lower())
     return locked
+
+
+def _no_outcome_message(referral: Referral) -> str:
+    if referral.is_inquiry:
+        return _("A capacity inquiry has no outcome: it was a question.")
+    return _("A referral entered in error has no outcome: it should never have existed.")
 
 
 def _need_met(actor: Actor, referral: Referral) -> None:

@@ -1,6 +1,8 @@
 """Every read of a referral, scoped to the reader's side of it.
 
-- The **sending** agency reads its referrals through the case: whoever may see the case.
+- The **sending** agency reads its referrals through the case: whoever may see the case and
+  whose role may see the kind of data the need is (a mentor does not learn that a
+  mental-health referral exists; the timeline does not name it either).
 - The **receiving** agency reads its intake queue and each referral's *body*, which carries
   only what the survivor released to it, category by category, read at the moment of
   reading (a revoked release empties the body at once). A capacity inquiry carries nothing
@@ -15,35 +17,47 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from continuum.access import policy
 from continuum.access.actor import Actor
 from continuum.access.categories import ROLE_CATEGORIES, DataCategory
 from continuum.access.policy import Permission
-from continuum.access.sharing import case_categories, released_to
+from continuum.access.sharing import case_categories, categories_for, released_to
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.cases.queries import cases_for
+from continuum.needs.models import Need, NeedDomain
 from continuum.referrals import states
-from continuum.referrals.actions import INTAKE_ROLES, side_of
-from continuum.referrals.models import Referral, ReferralStatus
+from continuum.referrals.actions import INTAKE_ROLES, SENDER_ROLES, side_of
+from continuum.referrals.models import Referral, ReferralEvent, ReferralStatus
 
 
 def _base() -> QuerySet[Referral]:
     return Referral.objects.select_related("to_agency", "from_agency", "case", "service")
 
 
+def _kinds_the_role_sees(actor: Actor) -> Q:
+    """Referrals for needs of a kind of data the actor's role may see (or for no need)."""
+    categories = [str(c) for c in ROLE_CATEGORIES.get(actor.role, frozenset())]
+    domains = NeedDomain.objects.filter(category__in=categories).values("code")
+    return Q(domain_code="") | Q(domain_code__in=domains)
+
+
 def referrals_of_case(actor: Actor, case_id: UUID | str) -> QuerySet[Referral]:
     """The referrals a case sent, for people of the sending agency who may see the case."""
     visible = cases_for(actor).filter(pk=case_id)
-    return _base().filter(case__in=visible, from_agency_id=actor.agency_id)
+    return _base().filter(
+        _kinds_the_role_sees(actor), case__in=visible, from_agency_id=actor.agency_id
+    )
 
 
 def sent_by(actor: Actor) -> QuerySet[Referral]:
     """Every referral the actor's agency sent, on cases the actor may see."""
-    return _base().filter(case__in=cases_for(actor), from_agency_id=actor.agency_id)
+    return _base().filter(
+        _kinds_the_role_sees(actor), case__in=cases_for(actor), from_agency_id=actor.agency_id
+    )
 
 
 def intake_queue(actor: Actor) -> QuerySet[Referral]:
@@ -112,10 +126,17 @@ def categories_for_reader(actor: Actor, referral: Referral) -> frozenset[str]:
 
 def body_of(actor: Actor, referral: Referral) -> Body:
     """The referral's contents for this reader, audited. See the module docstring."""
+    body = build_body(actor, referral)
+    _audit_read(actor, referral, body.shown)
+    return body
+
+
+def build_body(actor: Actor, referral: Referral) -> Body:
+    """body_of without its audit entry, for a caller that writes its own (the FHIR export
+    records REFERRAL_EXPORTED with the categories it carried)."""
     body = Body(kind=referral.kind)
     if referral.is_inquiry:
         body.inquiry_text = referral.inquiry_text
-        _audit_read(actor, referral, [])
         return body
     allowed = categories_for_reader(actor, referral)
     survivor = referral.case.survivor
@@ -127,7 +148,7 @@ def body_of(actor: Actor, referral: Referral) -> Body:
     if DataCategory.CONTACT in allowed and referral.provider_may_contact:
         body.contact = _contact(survivor)
     if DataCategory.NEEDS in allowed:
-        body.need = _need(referral)
+        body.need = _need(referral, allowed)
     carried = {
         DataCategory.IDENTITY: body.identity,
         DataCategory.CONTACT: body.contact,
@@ -135,7 +156,6 @@ def body_of(actor: Actor, referral: Referral) -> Body:
     }
     body.shown = [str(c) for c in CARRIED if carried[c] is not None]
     body.withheld = [str(c) for c in CARRIED if str(c) not in body.shown]
-    _audit_read(actor, referral, body.shown)
     return body
 
 
@@ -160,12 +180,16 @@ def _contact(survivor: Any) -> dict[str, Any]:
     }
 
 
-def _need(referral: Referral) -> dict[str, Any]:
+def _need(referral: Referral, allowed: frozenset[str]) -> dict[str, Any]:
     need = referral.need
+    # What the assessment says about the need belongs to its domain's kind of data (a
+    # mental-health need's description is mental-health data, as on the needs pages); the
+    # referral's note is written for the provider and travels with the needs category.
+    described = need is not None and need.domain.category in allowed
     return {
         "domain": need.domain.name if need else referral.domain_code,
         "urgency": need.get_urgency_display() if need and need.urgency else "",
-        "description": need.description if need else "",
+        "description": need.description if need and described else "",
         "note": referral.note,
     }
 
@@ -183,3 +207,100 @@ def _audit_read(actor: Actor, referral: Referral, shown: list[str]) -> None:
 
 def may_refer(actor: Actor) -> bool:
     return policy.can(actor, Permission.REFER)
+
+
+# --- for the pages and the API (continuum/referrals/views.py, api.py) -----------------------
+
+
+def need_to_refer(actor: Actor, need_id: UUID | str) -> Need:
+    """A need of a case the actor may see, in a domain whose kind of data they may see; 404
+    otherwise. Whether they may refer from it is the action's check."""
+    need = (
+        Need.objects.select_related("domain", "case")
+        .filter(pk=need_id, case__in=cases_for(actor))
+        .first()
+    )
+    if need is None or need.domain.category not in case_categories(actor, need.case):
+        raise policy.NotFound()
+    return need
+
+
+def events_of(referral: Referral) -> list[ReferralEvent]:
+    """The referral's history, oldest first (the caller has it through referral_for)."""
+    return list(referral.events.select_related("by_user", "by_agency"))
+
+
+def is_overdue(referral: Referral, today: datetime.date) -> bool:
+    """overdue_q for one referral in hand."""
+    return (
+        referral.status == ReferralStatus.REQUESTED
+        and referral.response_due_on is not None
+        and referral.response_due_on < today
+    )
+
+
+def identity_released(actor: Actor, referrals: list[Referral]) -> set[UUID]:
+    """The referrals (ids) whose person the actor may know by case reference: identity is
+    among what the actor may see of them now (3 queries for any number). Never an inquiry."""
+    people = [r.case.survivor for r in referrals if not r.is_inquiry]
+    if not people:
+        return set()
+    seen = categories_for(actor, people)
+    return {
+        r.pk
+        for r in referrals
+        if not r.is_inquiry and DataCategory.IDENTITY in seen.get(r.case.survivor_id, ())
+    }
+
+
+def queue_in_order(actor: Actor, today: datetime.date) -> list[Referral]:
+    """The intake queue's open referrals and inquiries: waiting for an answer first, the
+    overdue ones first, then by the day the answer is due; then those being worked on."""
+    rows = list(waiting_in_queue(actor).select_related("case__survivor"))
+
+    def order(r: Referral) -> tuple[int, int, datetime.date, datetime.datetime]:
+        return (
+            0 if r.status == ReferralStatus.REQUESTED else 1,
+            0 if is_overdue(r, today) else 1,
+            r.response_due_on or datetime.date.max,
+            r.requested_at or r.created_at,
+        )
+
+    return sorted(rows, key=order)
+
+
+@dataclass
+class ReferralWork:
+    """The two boxes on My work: referrals waiting for the actor's agency to answer, and
+    referrals the agency sent that were not answered in time."""
+
+    waiting: int = 0
+    waiting_overdue: int = 0
+    late: list[Referral] = field(default_factory=list)
+    more_late: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.waiting or self.late)
+
+
+LATE_SHOWN = 10
+
+
+def referral_work(actor: Actor) -> ReferralWork:
+    """At most two queries, whatever the number of referrals."""
+    today = timezone.localdate()
+    work = ReferralWork()
+    if actor.role in INTAKE_ROLES:
+        counts = (
+            intake_queue(actor)
+            .filter(status=ReferralStatus.REQUESTED)
+            .aggregate(waiting=Count("pk"), overdue=Count("pk", filter=overdue_q(today)))
+        )
+        work.waiting, work.waiting_overdue = counts["waiting"], counts["overdue"]
+    if actor.role in SENDER_ROLES:
+        late = list(
+            sent_by(actor).filter(overdue_q(today)).order_by("response_due_on")[: LATE_SHOWN + 1]
+        )
+        work.late, work.more_late = late[:LATE_SHOWN], len(late) > LATE_SHOWN
+    return work

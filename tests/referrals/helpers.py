@@ -14,6 +14,7 @@ from continuum.directory.models import (
     Attribute,
     Organization,
     Service,
+    ServiceAtLocation,
     ServiceCapacity,
     Taxonomy,
     TaxonomyTerm,
@@ -50,7 +51,7 @@ def listing(
     agency: str = "partner",
     *,
     name: str = "Trauma-focused therapy for teens",
-    terms: tuple[str, ...] = ("1140",),
+    terms: tuple[str, ...] = ("1220",),
     **fields: object,
 ) -> Service:
     """A service kept by `agency`, tagged with Open Eligibility `terms`."""
@@ -68,7 +69,9 @@ def listing(
     return service
 
 
-def capacity(service: Service, available: float, maximum: float | None = None, unit: str = "beds") -> ServiceCapacity:
+def capacity(
+    service: Service, available: float, maximum: float | None = None, unit: str = "beds"
+) -> ServiceCapacity:
     found = Unit.objects.filter(name=unit).first() or Unit.objects.create(name=unit)
     return ServiceCapacity.objects.create(
         service=service,
@@ -105,3 +108,83 @@ def sent(world: World, service: Service, need: Need, **details: object) -> Refer
         details=actions.ReferralDetails(service=service, need=need, **details),  # type: ignore[arg-type]
         send=True,
     )
+
+
+# --- matching and placements (tests/referrals/test_match*.py, test_placements.py) -----------
+
+
+def service_at(
+    name: str,
+    point: tuple[float, float] | None,
+    *,
+    terms: tuple[str, ...] = ("1121",),
+    confidential: bool = False,
+    **fields: object,
+) -> Service:
+    """An active service checked today, tagged with Open Eligibility `terms` (default:
+    Emergency Shelter, a "shelter" need), at one location at `point` (latitude, longitude),
+    or at none when `point` is None. Its own organization, kept by no agency."""
+    from tests.directory.factories import make_location, make_organization, make_service
+
+    organization = make_organization(name=f"{name} Inc.")
+    values: dict[str, object] = {"assured_date": timezone.localdate(), **fields}
+    service = make_service(organization=organization, name=name, **values)
+    if point is not None:
+        location = make_location(
+            organization=organization,
+            confidential=confidential,
+            latitude=point[0],
+            longitude=point[1],
+        )
+        ServiceAtLocation.objects.create(service=service, location=location)
+    tag_terms(service, *terms)
+    return service
+
+
+def tag_terms(service: Service, *codes: str) -> None:
+    for code in codes:
+        Attribute.objects.create(
+            link_id=service.id, link_entity="service", taxonomy_term=ensure_term(code)
+        )
+
+
+def ensure_certifications() -> dict[str, TaxonomyTerm]:
+    """Continuum's placement certification terms, as the data migration loads them."""
+    from continuum.referrals import placements
+
+    taxonomy_row, _ = Taxonomy.objects.get_or_create(
+        id=placements.TAXONOMY_ID,
+        defaults={"name": placements.TAXONOMY_NAME, "description": placements.TAXONOMY_DESCRIPTION},
+    )
+    return {
+        code: TaxonomyTerm.objects.get_or_create(
+            id=placements.certification_term_id(code),
+            defaults={
+                "code": code,
+                "name": name,
+                "description": name,
+                "taxonomy_detail": taxonomy_row,
+            },
+        )[0]
+        for code, name in placements.CERTIFICATIONS.items()
+    }
+
+
+def placement_at(
+    name: str,
+    point: tuple[float, float] | None,
+    *,
+    kind: str = "certified-safe-house",
+    beds: float | None = 2,
+    terms: tuple[str, ...] = (),
+    **fields: object,
+) -> Service:
+    """A certified placement (its location confidential) with `beds` free (None: not
+    reported), tagged with Open Eligibility `terms` too."""
+    service = service_at(name, point, terms=terms, confidential=True, **fields)
+    Attribute.objects.create(
+        link_id=service.id, link_entity="service", taxonomy_term=ensure_certifications()[kind]
+    )
+    if beds is not None:
+        capacity(service, beds, maximum=6)
+    return service
