@@ -18,8 +18,10 @@ from continuum.access.actor import Actor
 from continuum.api.errors import InvalidInput
 from continuum.api.schemas import READ_ERRORS
 from continuum.api.tokens import request_actor
+from continuum.outcomes import gaps as gap_measures
 from continuum.outcomes import mdt as mdt_measures
 from continuum.outcomes import needs as measures
+from continuum.outcomes import referral_measures
 from continuum.outcomes.figures import Figure
 from continuum.outcomes.periods import Period, PeriodInvalid, parse_period
 
@@ -296,4 +298,265 @@ def mdt(request: HttpRequest, params: Query[PeriodQuery]) -> dict[str, Any]:
                 for p in mous.protocols
             ],
         },
+    }
+
+
+# --- referrals (issue #7) ---------------------------------------------------------------------
+
+
+class ReferralReasonFiguresOut(Schema):
+    not_eligible: FigureOut
+    no_capacity: FigureOut
+    could_not_contact: FigureOut
+    declined: FigureOut
+
+
+class ReferralFiguresOut(Schema):
+    sent: FigureOut = Field(description="Sent in the period (drafts and entered-in-error never).")
+    accepted: FigureOut = Field(description="Accepted, whatever came after.")
+    not_accepted: FigureOut
+    waiting: FigureOut = Field(description="Still waiting for an answer.")
+    withdrawn: FigureOut = Field(description="Cancelled by the sender before an answer.")
+    answered: FigureOut = Field(description="Accepted + not accepted.")
+    acceptance_percent: FigureOut = Field(description="Accepted, of answered.")
+    median_days_to_acceptance: FigureOut = Field(description="Days of 24 hours, sent to accepted.")
+    p90_days_to_acceptance: FigureOut
+    services_started: FigureOut
+    median_days_to_services_started: FigureOut = Field(description="Days, sent to started.")
+    p90_days_to_services_started: FigureOut
+    closed: FigureOut = Field(description="Not accepted, completed, failed or cancelled.")
+    got_help: FigureOut
+    did_not_get_help: FigureOut
+    no_outcome: FigureOut
+    with_outcome: FigureOut = Field(description="Got help + did not get help.")
+    with_outcome_percent: FigureOut = Field(description="With an outcome, of closed.")
+    not_accepted_by_reason: ReferralReasonFiguresOut
+
+
+class ReferralFiguresByAgencyOut(ReferralFiguresOut):
+    agency: str = Field(description="The receiving agency.")
+
+
+class ReferralFiguresByNeedOut(ReferralFiguresOut):
+    need: str = Field(description='The need domain\'s code; "" for no need named.')
+    name: str
+
+
+class InquiryFiguresOut(Schema):
+    asked: FigureOut
+    said_yes: FigureOut
+    said_no: FigureOut
+    not_answered: FigureOut
+    withdrawn: FigureOut
+    said_yes_percent: FigureOut = Field(description="Said yes, of said yes + said no.")
+
+
+class InquiryFiguresByAgencyOut(InquiryFiguresOut):
+    agency: str
+
+
+class InquiryFiguresByNeedOut(InquiryFiguresOut):
+    need: str
+    name: str
+
+
+class ReferralFigureTablesOut(Schema):
+    all: ReferralFiguresOut
+    by_agency: list[ReferralFiguresByAgencyOut]
+    by_need: list[ReferralFiguresByNeedOut]
+
+
+class InquiryFigureTablesOut(Schema):
+    all: InquiryFiguresOut
+    by_agency: list[InquiryFiguresByAgencyOut]
+    by_need: list[InquiryFiguresByNeedOut]
+
+
+class ReferralMeasuresOut(Schema):
+    scope: Literal["agency", "community"] = Field(
+        description="agency: the referrals the reader's agency sent; community: every one."
+    )
+    small_counts_hidden: bool
+    period: PeriodOut = Field(description="Chooses referrals by the moment they were sent.")
+    as_of: date = Field(description="Where each referral stands is as of this day.")
+    time_unit: Literal["days"]
+    referrals: ReferralFigureTablesOut
+    capacity_inquiries: InquiryFigureTablesOut
+
+
+def _referral_figures(row: referral_measures.ReferralRow) -> dict[str, Any]:
+    return {
+        "sent": _figure(row.sent),
+        "accepted": _figure(row.accepted),
+        "not_accepted": _figure(row.rejected),
+        "waiting": _figure(row.waiting),
+        "withdrawn": _figure(row.withdrawn),
+        "answered": _figure(row.answered),
+        "acceptance_percent": _figure(row.accepted_share),
+        "median_days_to_acceptance": _figure(row.median_days_to_accept),
+        "p90_days_to_acceptance": _figure(row.p90_days_to_accept),
+        "services_started": _figure(row.started),
+        "median_days_to_services_started": _figure(row.median_days_to_start),
+        "p90_days_to_services_started": _figure(row.p90_days_to_start),
+        "closed": _figure(row.closed),
+        "got_help": _figure(row.got_help),
+        "did_not_get_help": _figure(row.did_not_get_help),
+        "no_outcome": _figure(row.no_outcome),
+        "with_outcome": _figure(row.with_outcome),
+        "with_outcome_percent": _figure(row.with_outcome_share),
+        "not_accepted_by_reason": {
+            code: _figure(figure) for code, figure in row.rejected_by_reason.items()
+        },
+    }
+
+
+def _inquiry_figures(row: referral_measures.InquiryRow) -> dict[str, Any]:
+    return {
+        "asked": _figure(row.asked),
+        "said_yes": _figure(row.yes),
+        "said_no": _figure(row.no),
+        "not_answered": _figure(row.unanswered),
+        "withdrawn": _figure(row.withdrawn),
+        "said_yes_percent": _figure(row.yes_share),
+    }
+
+
+@router.get(
+    "/referrals",
+    response={200: ReferralMeasuresOut, **READ_ERRORS},
+    summary="Referral measures",
+)
+def referrals(request: HttpRequest, params: Query[PeriodQuery]) -> dict[str, Any]:
+    """Referrals sent in the period: accepted, not accepted (by reason), waiting and
+    withdrawn; the acceptance rate; days to acceptance and to services started (median and
+    90th percentile); closed with an outcome; each for every referral, by receiving agency
+    and by need. Capacity inquiries apart. A supervisor: the referrals their agency sent;
+    an analyst or network admin: every one, small counts hidden. Definitions:
+    docs/measures.md. Audited (`measures.viewed`)."""
+    actor = request_actor(request)
+    period = _period(actor, params)
+    found = referral_measures.referral_measures(actor, period)
+    referral_measures.record_viewed(actor, found, shown_as="api")
+    return {
+        "scope": found.scope.key,
+        "small_counts_hidden": found.suppressed,
+        "period": {"key": period.key, "start": period.start, "end": period.end},
+        "as_of": found.today,
+        "time_unit": "days",
+        "referrals": {
+            "all": _referral_figures(found.referrals),
+            "by_agency": [
+                {"agency": r.name, **_referral_figures(r)} for r in found.referrals_by_agency
+            ],
+            "by_need": [
+                {"need": r.code, "name": r.name, **_referral_figures(r)}
+                for r in found.referrals_by_need
+            ],
+        },
+        "capacity_inquiries": {
+            "all": _inquiry_figures(found.inquiries),
+            "by_agency": [
+                {"agency": r.name, **_inquiry_figures(r)} for r in found.inquiries_by_agency
+            ],
+            "by_need": [
+                {"need": r.code, "name": r.name, **_inquiry_figures(r)}
+                for r in found.inquiries_by_need
+            ],
+        },
+    }
+
+
+# --- community gaps (issue #7) ----------------------------------------------------------------
+
+
+class GapCapacityOut(Schema):
+    unit: str
+    available: float = Field(description="The sum of the newest figure of each service.")
+    maximum: float | None = Field(
+        description="The sum of their maximums; null unless every one of them gives one."
+    )
+    services: int = Field(description="Services reporting in this unit.")
+
+
+class GapRowOut(Schema):
+    county: str = Field(description='The county as agencies write it; "" when not recorded.')
+    all_counties: bool = Field(description="The need's total over every county.")
+    waiting: FigureOut = Field(description="Young people waiting: open needs, cases not closed.")
+    services: FigureOut = Field(description="Active services for the need (never hidden).")
+    services_reporting_capacity: FigureOut
+    services_not_reporting_capacity: FigureOut = Field(description="Unknown, which is not 0.")
+    capacity: list[GapCapacityOut]
+    gap: bool = Field(description="Someone waits, and no service, or none with room.")
+    reading: str = Field(description="The row in words.")
+
+
+class DomainGapsOut(Schema):
+    code: str
+    name: str
+    active: bool
+    mapped: bool = Field(description="False: the need has no directory terms to count by.")
+    all_counties: GapRowOut
+    counties: list[GapRowOut]
+
+
+class GapMeasuresOut(Schema):
+    scope: Literal["agency", "community"] = Field(
+        description="Whose young people are counted: the reader's agency's cases, or every "
+        "one. Services are always the whole directory's."
+    )
+    small_counts_hidden: bool
+    as_of: date
+    domains: list[DomainGapsOut]
+
+
+def _gap_row(row: gap_measures.GapRow, *, total: bool = False) -> dict[str, Any]:
+    return {
+        "county": "" if total or row.county == gap_measures.NOT_RECORDED else row.name,
+        "waiting": _figure(row.waiting),
+        "services": _figure(row.services),
+        "services_reporting_capacity": _figure(row.services_reporting),
+        "services_not_reporting_capacity": _figure(row.services_not_reporting),
+        "capacity": [
+            {
+                "unit": c.unit,
+                "available": c.available,
+                "maximum": c.maximum if not c.without_maximum else None,
+                "services": c.services,
+            }
+            for c in row.capacity
+        ],
+        "all_counties": total,
+        "gap": row.gap,
+        "reading": row.reading,
+    }
+
+
+@router.get(
+    "/gaps",
+    response={200: GapMeasuresOut, **READ_ERRORS},
+    summary="Community gap analysis",
+)
+def gaps(request: HttpRequest) -> dict[str, Any]:
+    """Young people waiting with an unmet need, by need domain and county (of the case's
+    lead agency), against active services for that need and the room they report, by
+    county (of the agency keeping the listing); as of now. Aggregate only. Definitions:
+    docs/measures.md. Audited (`measures.viewed`)."""
+    actor = request_actor(request)
+    found = gap_measures.gap_measures(actor)
+    gap_measures.record_viewed(actor, found, shown_as="api")
+    return {
+        "scope": found.scope.key,
+        "small_counts_hidden": found.suppressed,
+        "as_of": found.today,
+        "domains": [
+            {
+                "code": d.code,
+                "name": d.name,
+                "active": d.active,
+                "mapped": d.mapped,
+                "all_counties": _gap_row(d.total, total=True),
+                "counties": [_gap_row(row) for row in d.counties],
+            }
+            for d in found.domains
+        ],
     }

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("needs/", views.needs, name="needs"),
     path("mdt/", views.mdt, name="mdt"),
+    path("referrals/", views.referrals, name="referrals"),
+    path("gaps/", views.gaps, name="gaps"),
 ]

@@ -14,8 +14,10 @@ from django.shortcuts import render
 from continuum.access import policy
 from continuum.access.actor import Actor
 from continuum.core.web import actor_required
+from continuum.outcomes import gaps as gap_measures
 from continuum.outcomes import mdt as mdt_measures
 from continuum.outcomes import needs as needs_measures
+from continuum.outcomes import referral_measures
 from continuum.outcomes.figures import SMALL_COUNT_MAX, Figure
 from continuum.outcomes.periods import ALL_TIME, Period, PeriodInvalid, parse_period
 
@@ -76,6 +78,74 @@ def mdt(request: HttpRequest, actor: Actor) -> HttpResponse:
             "mou": mdt_measures.mou_figures(measures.mous),
         },
     )
+
+
+@actor_required
+def referrals(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Referrals accepted, days to acceptance and to services started, loops closed with an
+    outcome and reasons for not accepting, by receiving agency and by need, with capacity
+    inquiries apart; for a period (GET month, or from and to); ?format=csv downloads the
+    same figures. Audited either way."""
+    return _measures_page(
+        request,
+        actor,
+        name="referrals",
+        compute=referral_measures.referral_measures,
+        to_csv=referral_measures.referrals_csv,
+        record_viewed=referral_measures.record_viewed,
+        template="outcomes/referrals.html",
+        extra_context=lambda measures: {"tables": referral_measures.tables(measures)},
+    )
+
+
+@actor_required
+def gaps(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Young people waiting with an unmet need against services and their room, by need and
+    county, as of now (no period); ?format=csv downloads the same table. Audited either
+    way."""
+    measures = gap_measures.gap_measures(actor)
+    if request.GET.get("format") == "csv":
+        gap_measures.record_viewed(actor, measures, shown_as="csv")
+        response = HttpResponse(gap_measures.gaps_csv(measures), content_type="text/csv")
+        day = measures.today.isoformat()
+        response["Content-Disposition"] = f'attachment; filename="measures-gaps-{day}.csv"'
+        return response
+    gap_measures.record_viewed(actor, measures, shown_as="page")
+    return render(
+        request,
+        "outcomes/gaps.html",
+        {
+            "measures": measures,
+            "chart": _gap_chart(measures),
+            "small_max": SMALL_COUNT_MAX,
+            "nav": "measures",
+        },
+    )
+
+
+def _gap_chart(
+    measures: gap_measures.GapMeasures,
+) -> list[tuple[str, gap_measures.GapRow, int, int]]:
+    """Each need's counties as pairs of bars: (need, row, twelfths of the most young people
+    waiting, twelfths of the most services). A hidden figure gets no bar."""
+    rows = [(d.name, row) for d in measures.domains for row in d.counties]
+    most_waiting = max((int(r.waiting.value or 0) for _n, r in rows if r.waiting.exact), default=0)
+    most_services = max((int(r.services.value or 0) for _n, r in rows), default=0)
+
+    def steps(value: int | float | None, most: int) -> int:
+        if not value or not most:
+            return 0
+        return max(1, math.ceil(BAR_STEPS * float(value) / most))
+
+    return [
+        (
+            name,
+            row,
+            steps(row.waiting.value, most_waiting),
+            steps(row.services.value, most_services),
+        )
+        for name, row in rows
+    ]
 
 
 class _Measures(Protocol):
