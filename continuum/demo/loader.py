@@ -47,9 +47,11 @@ from continuum.cases.models import (
     EventKind,
 )
 from continuum.demo import community
+from continuum.demo.directory import load_demo_directory
 from continuum.demo.mdt import load_demo_protocol, load_demo_staffings, staff_if_due_long_ago
 from continuum.demo.models import DemoInstallation, DemoSurvivor
 from continuum.demo.needs_plans import demo_member, load_demo_needs_and_plans
+from continuum.demo.referrals import load_demo_referrals
 from continuum.exports.demo import load_demo_exports
 from continuum.needs.models import Need
 from continuum.screening.actions import (
@@ -171,6 +173,9 @@ def load(*, progress: Progress | None = None) -> LoadResult:
     )
     say(f"Needs assessments and care plans: {stories} stories")
     say(f"MDT staffings: {load_demo_staffings(member, agencies)}")
+    directory = load_demo_directory(member("renee", "coalition"), agencies)
+    say(f"Directory: {directory} services imported as HSDS 3.1")
+    say(f"Referrals: {load_demo_referrals(member, agencies)}")
     _, result.installed = DemoInstallation.objects.get_or_create(pk=1)
     result.elapsed = (timezone.now() - started).total_seconds()
     return result
