@@ -37,5 +37,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider -n 2
 
+## make bench: the matching benchmark (issue #7): 100,000 synthetic services on SQLite and on
+## PostgreSQL (continuum_bench at 127.0.0.1, skipped if unreachable); see docs/benchmark.md
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/continuum bench_matching $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,136 @@
+"""The matching benchmark is honest (docs/benchmark.md): on a small synthetic directory, the
+builder makes what it says, and match_services and the hand-written SQL find the same
+services for the same questions. Not a timing test: `make bench` times."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from continuum.directory.models import Attribute, Language, Location, Service, ServiceArea
+from continuum.directory.need_terms import NEED_DOMAIN_TERMS
+from continuum.referrals import bench
+from continuum.referrals.matching import STATE_NAMES, MatchCriteria, place_for_zip
+
+SMALL = bench.Spec(services=400, chunk=200, seed=11)
+
+
+@pytest.fixture
+def directory(db: None) -> bench.BuildReport:
+    return bench.build(SMALL, analyze=False)
+
+
+def test_the_builder_makes_the_directory_it_says(directory: bench.BuildReport) -> None:
+    assert directory.chunks_built == 2
+    assert Service.objects.count() == 400
+    assert Location.objects.count() == SMALL.locations == 600
+    # What matching must cope with is in it: inactive and confidential rows, services
+    # with no language listed, site languages, service areas, open-ended ages.
+    assert Service.objects.exclude(status="active").exists()
+    assert Location.objects.filter(confidential=True).exists()
+    assert Service.objects.filter(languages__isnull=True).exists()
+    assert Language.objects.filter(location__isnull=False).exists()
+    assert ServiceArea.objects.exists()
+    assert Service.objects.filter(minimum_age__isnull=True, maximum_age__isnull=True).exists()
+
+
+def test_building_again_changes_nothing(directory: bench.BuildReport) -> None:
+    again = bench.build(SMALL, analyze=False)
+    assert (again.chunks_built, again.chunks_skipped) == (0, 2)
+    assert again.counts == directory.counts
+
+
+def test_a_directory_of_another_seed_is_refused(directory: bench.BuildReport) -> None:
+    with pytest.raises(RuntimeError, match="another seed or size"):
+        bench.build(dataclasses.replace(SMALL, seed=12), analyze=False)
+
+
+def test_match_services_and_the_raw_sql_find_the_same_services(
+    directory: bench.BuildReport,
+) -> None:
+    questions = bench.random_queries(30, seed=SMALL.seed)
+    found = near = english = 0
+    # 400 services across the country leave most 25-mile circles empty, so each question is
+    # also asked at 300 miles, where there is something to compare.
+    for question in questions:
+        for radius in (25.0, 300.0):
+            asked = dataclasses.replace(bench.unlimited(question), radius_miles=radius)
+            orm = bench.orm_match(asked)
+            raw = bench.raw_match(asked)
+            assert len(orm) == len(set(orm))
+            assert set(orm) == {service_id for service_id, _miles in raw}, asked
+            found += bool(raw)
+            near += sum(1 for _id, miles in raw if miles is not None)
+            english += asked.language == "en" and bool(raw)
+    # The comparison compared something.
+    assert found >= 15
+    assert near >= 20
+    assert english >= 1
+
+
+def test_service_areas_are_found_the_same_way(directory: bench.BuildReport) -> None:
+    """Random places rarely fall in one of the few service areas, so ask on behalf of each
+    service that has one, from a place its area names, with a 1-mile radius: what comes
+    back is (nearly) all through service areas."""
+    through_area = 0
+    for area in ServiceArea.objects.filter(service__isnull=False).select_related("service"):
+        asked = _question_for(area)
+        if asked is None:
+            continue
+        orm = bench.orm_match(asked)
+        raw = bench.raw_match(asked)
+        assert set(orm) == {service_id for service_id, _miles in raw}, (area.name, asked)
+        through_area += sum(1 for _id, miles in raw if miles is None)
+    assert through_area >= 3
+
+
+def test_the_timed_path_checks_every_answer(directory: bench.BuildReport) -> None:
+    measurement = bench.measure(bench.random_queries(6, seed=SMALL.seed), warmup=2)
+    assert measurement.mismatches == []
+    assert len(measurement.orm.milliseconds) == len(measurement.raw.cpu_milliseconds) == 4
+    assert measurement.summary()["queries"] == 4
+
+
+def test_percentiles() -> None:
+    assert bench.percentile([1, 2, 3, 4, 5], 50) == 3
+    assert bench.percentile([1, 2, 3, 4, 5], 95) == pytest.approx(4.8)
+    assert bench.percentile([7], 95) == 7
+
+
+def _question_for(area: ServiceArea) -> MatchCriteria | None:
+    """A question `area`'s service answers: one of its needs, an age it serves, a language it
+    lists, from a ZIP code its area names."""
+    service = area.service
+    assert service is not None
+    codes = {a.taxonomy_term.code for a in Attribute.objects.filter(link_id=service.pk)
+             if a.taxonomy_term is not None}  # fmt: skip
+    domain = next((d for d, terms in NEED_DOMAIN_TERMS.items() if codes & set(terms)), None)
+    zip5 = _zip_named_by(area.name)
+    if domain is None or zip5 is None:
+        return None
+    language = next(iter(service.languages.values_list("code", flat=True)), "en")
+    low, high = service.minimum_age or 0, service.maximum_age or 99
+    return MatchCriteria(
+        today=bench.BENCH_TODAY,
+        domain=domain,
+        age=int(max(low, min(high, 16))),
+        language=language,
+        language_required=True,
+        place=place_for_zip(zip5),
+        radius_miles=1.0,
+        room_today=True,
+        limit=10**9,
+    )
+
+
+def _zip_named_by(name: str) -> str | None:
+    """A ZIP code inside a service area the builder names: a list of ZIP codes, a state (by
+    code or name), a city ("Saint Paul, MN") or "Nationwide"."""
+    if name[:5].isdigit():
+        return name[:5]
+    state = {full: code for code, full in STATE_NAMES.items()}.get(name, name)
+    for city, city_state, _lat, _lon, _population, zip5 in bench.CITIES:
+        if name == "Nationwide" or city_state == state or name == f"{city}, {city_state}":
+            return zip5
+    return None
