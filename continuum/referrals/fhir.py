@@ -122,8 +122,10 @@ def service_request(referral: Referral, body: Body) -> dict[str, Any]:
         "requester": _organization(referral.from_agency.name),
         "performer": [_organization(referral.to_agency.name)],
     }
+    # Why it was asked for names the need, which is itself protected (a substance-use
+    # referral): only for a reader the body shows the need to.
     reason = _need_domain(referral)
-    if reason:
+    if reason and body.need is not None:
         resource["reasonCode"] = [reason]
     if body.identity is not None:
         resource["contained"] = [_patient(body)]

@@ -216,6 +216,9 @@ def test_contact_only_if_released_and_they_may_be_contacted(
     request, _task = _valid(_export(world, "ivy", allowed))
     assert "telecom" not in request["contained"][0]
     assert PHONE not in json.dumps(request)
+    # Without the needs released, not even which need it is for.
+    assert "reasonCode" not in request
+    assert "mental_health" not in json.dumps(request)
 
 
 def test_an_inquiry_exports_no_person(setup: tuple[World, Service, Need]) -> None:
