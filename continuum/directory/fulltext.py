@@ -76,6 +76,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
@@ -232,7 +233,11 @@ def _search[M: Model](queryset: QuerySet[M], text: str, indexed: _Indexed) -> Qu
     elif vendor == "postgresql":
         queryset = _postgresql(queryset, words, indexed)
     else:
-        raise NotImplementedError(f"no full-text search for {vendor}")
+        # Continuum runs on SQLite and PostgreSQL only (DESIGN.md); any other database is a
+        # deployment mistake, said plainly rather than searched badly.
+        raise ImproperlyConfigured(
+            f"Continuum's search runs on SQLite or PostgreSQL, not on {vendor}."
+        )
     ordering = [o for o in indexed.model._meta.ordering or () if isinstance(o, str)]
     return queryset.order_by(f"-{RANK}", *ordering, "pk")
 
@@ -529,7 +534,11 @@ def install(schema_editor: BaseDatabaseSchemaEditor) -> None:
             *_postgresql_statements(_ORGANIZATION),
         ]
     else:
-        raise NotImplementedError(f"no full-text search for {vendor}")
+        # Continuum runs on SQLite and PostgreSQL only (DESIGN.md); any other database is a
+        # deployment mistake, said plainly rather than searched badly.
+        raise ImproperlyConfigured(
+            f"Continuum's search runs on SQLite or PostgreSQL, not on {vendor}."
+        )
     for statement in statements:
         schema_editor.execute(statement, params=None)
 

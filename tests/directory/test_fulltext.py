@@ -355,3 +355,14 @@ def test_postgresql_uses_the_gin_index(directory: dict[str, Any], search: Any, i
         cursor.execute("SET LOCAL enable_indexscan = off")
     plan = search("youth shelter").explain()
     assert index in plan, plan
+
+
+@pytest.mark.django_db
+def test_a_database_continuum_does_not_run_on_is_a_clear_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setattr(connection, "vendor", "oracle")
+    with pytest.raises(ImproperlyConfigured, match="SQLite or PostgreSQL, not on oracle"):
+        search_services(Service.objects.all(), "shelter")
