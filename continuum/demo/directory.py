@@ -27,7 +27,7 @@ from django.utils import timezone
 from continuum.access.actor import Actor
 from continuum.accounts.models import Agency
 from continuum.demo.community import DEMO_NAMESPACE
-from continuum.directory import taxonomy
+from continuum.directory import match_index, taxonomy
 from continuum.directory.actions import import_directory
 from continuum.directory.importer import read_json
 from continuum.directory.models import Location, Organization
@@ -746,7 +746,10 @@ def load_demo_directory(network_admin: Actor, agencies: dict[str, Agency]) -> in
     with transaction.atomic():
         batch = read_json(organization_documents(timezone.localdate()), kind="organization")
         import_directory(actor=network_admin, batch=batch)
-        Location.objects.filter(pk__in=confidential_location_ids()).update(confidential=True)
+        hidden = {uuid.UUID(pk) for pk in confidential_location_ids()}
+        Location.objects.filter(pk__in=hidden).update(confidential=True)
+        # An UPDATE sends no signal: the match index must measure them from their area.
+        match_index.refresh(match_index.services_touched({Location: hidden}))
         for organization_id, key in kept_by().items():
             Organization.objects.filter(pk=organization_id).update(agency=agencies[key])
     return sum(len(org.listings) for org in ORGANIZATIONS)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.core.models import EditConflict, save_if_unchanged
 from continuum.core.text import clean_text
-from continuum.directory import exporter, importer
+from continuum.directory import exporter, importer, match_index
 from continuum.directory.models import (
     Address,
     Attribute,
@@ -38,6 +39,7 @@ from continuum.directory.models import (
     TaxonomyTerm,
     Unit,
 )
+from continuum.directory.tables import TABLES
 
 # --- Listings and capacity ----------------------------------------------------------------
 #
@@ -226,6 +228,7 @@ def _set_languages(service: Service, codes: tuple[str, ...]) -> bool:
     Language.objects.bulk_create(
         Language(service=service, code=code, name=COMMON_LANGUAGES.get(code, "")) for code in added
     )
+    match_index.refresh([service.pk])  # bulk_create sends no signal
     return bool(gone or added)
 
 
@@ -242,6 +245,7 @@ def _set_terms(service: Service, terms: list[TaxonomyTerm]) -> bool:
     Attribute.objects.bulk_create(
         Attribute(link_id=service.pk, link_entity="service", taxonomy_term=t) for t in added
     )
+    match_index.refresh([service.pk])  # bulk_create sends no signal
     return bool(gone or added)
 
 
@@ -306,6 +310,7 @@ def change_service(
         changed.append("languages")
     if terms is not None and _set_terms(service, terms):
         changed.append("terms")
+    match_index.refresh([service.pk])  # status, ages: a conditional UPDATE, no signal
     _audit(actor, AuditAction.LISTING_CHANGED, service, "service_changed", changed)
     return service
 
@@ -410,6 +415,7 @@ def set_capacity(
         what = "capacity_added"
     else:
         save_if_unchanged(current, expected_version=expected_version, fields=fields)
+        match_index.refresh([service.pk])  # room now: a conditional UPDATE, no signal
         what = "capacity_updated"
     _audit(actor, AuditAction.CAPACITY_UPDATED, current, what)
     return current
@@ -480,6 +486,8 @@ def _set_services(
     ServiceAtLocation.objects.bulk_create(
         ServiceAtLocation(service_id=service_id, location=location) for service_id in added
     )
+    # bulk_create sends no signal; the location's own changes (where, confidential) too.
+    match_index.refresh(ours | {pk for pk in current if pk})
     return bool(gone or added)
 
 
@@ -555,7 +563,7 @@ def import_directory(
     plan.report.dry_run = dry_run
     if dry_run or not plan.report.changed:
         return plan.report
-    importer.apply(plan, progress)
+    _apply_with_index(plan, progress)
     record(
         actor,
         AuditAction.DIRECTORY_IMPORTED,
@@ -564,6 +572,21 @@ def import_directory(
         detail=plan.report.as_detail(),
     )
     return plan.report
+
+
+def _apply_with_index(plan: importer.Plan, progress: Callable[[str], None] | None) -> None:
+    """Write the plan, then refresh the match index for every service the file touched:
+    what its rows were linked to before (read first) and what they are linked to after.
+    Bulk writes send no signals, and the deletes' signals wait for the end (`deferred`)."""
+    written: dict[type[Model], set[uuid.UUID]] = {}
+    for table_name, rows in plan.rows.items():
+        model = TABLES[table_name].model
+        if model is not None:
+            written[model] = set(rows) | set(plan.deletes[table_name])
+    before = match_index.services_touched(written)
+    with match_index.deferred():
+        importer.apply(plan, progress)
+    match_index.refresh(before | match_index.services_touched(written))
 
 
 def export_directory(

@@ -36,10 +36,13 @@ from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sq
 
 __all__ = [
     "EARTH_RADIUS_MILES",
+    "GENERAL_AREA_DEGREES",
+    "GENERAL_AREA_REACH_MILES",
     "METERS_PER_MILE",
     "Box",
     "bounding_box",
     "distance_miles",
+    "general_area",
     "haversine_miles",
     "parse_zip",
     "within_box",
@@ -181,6 +184,39 @@ def distance_miles(lat: float, lon: float, *, prefix: str = "") -> Combinable:
     )
     distance: Combinable = number(2 * EARTH_RADIUS_MILES) * ASin(Sqrt(Least(number(1.0), a)))
     return distance
+
+
+# --- a confidential location's general area -------------------------------------------------
+#
+# A safe house's distance is never measured from its address for anyone who may not see the
+# address: a caller who picks the starting point and the radius could otherwise find it by
+# asking again and again from different places (trilateration), however coarsely the
+# answers are rounded. It is measured from its *general area* instead: the centre of the
+# fixed grid square it is in. The square is public by design (about 17 by 15 miles in
+# Florida: a part of a metro area, the precision of "a shelter in Tampa"), so asking from
+# every ZIP in the country learns nothing more than which square it is in.
+GENERAL_AREA_DEGREES = 0.25
+
+
+def general_area(lat: float, lon: float) -> tuple[float, float]:
+    """The centre of the fixed GENERAL_AREA_DEGREES grid square that holds (lat, lon)."""
+    _check_point(lat, lon)
+    size = GENERAL_AREA_DEGREES
+
+    def centre(value: float, limit: float) -> float:
+        cell = min(math.floor(value / size), math.floor(limit / size) - 1)  # the edge: inside
+        return (cell + 0.5) * size
+
+    return centre(lat, 90.0), centre(lon, 180.0)
+
+
+# How far a point in a grid square can be from its centre, at most: half the diagonal of
+# the widest square, the one at the equator (squares narrow towards the poles). A placement
+# kept "at least 50 miles" from an area is checked with this much taken off, so that the
+# real home is never nearer than promised.
+GENERAL_AREA_REACH_MILES = haversine_miles(
+    0.0, 0.0, GENERAL_AREA_DEGREES / 2, GENERAL_AREA_DEGREES / 2
+)
 
 
 # A U.S. ZIP code: five digits, or ZIP+4 with its hyphen ("33101-1234").

@@ -340,3 +340,66 @@ class OtherRecord(HsdsRow):
 
     class Meta:
         indexes = [models.Index(fields=["table", "parent_link", "parent_id"])]
+
+
+# --- The match index: what matching reads, pre-joined (continuum/directory/match_index.py) ---
+
+
+class MatchRow(models.Model):
+    """What matching's hard rules read about an active service, in one row: derived from the
+    tables above and rewritten by match_index.refresh whenever they change, never edited.
+
+    `terms` and `languages` are lists written "|a|b|" so that one LIKE tests one member:
+    the service's Open Eligibility codes that matching reads (need domains, genders), and
+    the ISO 639-1 codes listed by the service or any of its locations. `not_full` is "not
+    known to be full": the newest figure of some unit has room, or none was reported."""
+
+    service = models.ForeignKey(Service, models.CASCADE, related_name="+")
+    minimum_age = models.FloatField(null=True)
+    maximum_age = models.FloatField(null=True)
+    terms = models.TextField(default="")
+    languages = models.TextField(default="")
+    not_full = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} of {self.service_id}"
+
+
+class MatchSite(MatchRow):
+    """One row per active service and each of its locations with coordinates. A confidential
+    location's point is its general area (geo.general_area), never where it is: distance and
+    the box are worked out on this point, so no answer depends on the real address."""
+
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    confidential = models.BooleanField(default=False)
+
+    class Meta:
+        # Every column the rules read, so that the box scan answers from the index alone
+        # (docs/benchmark.md: 10-20 µs a row through the joined tables, under 1 here).
+        indexes = [
+            models.Index(
+                fields=[
+                    "latitude",
+                    "longitude",
+                    "confidential",
+                    "not_full",
+                    "minimum_age",
+                    "maximum_age",
+                    "service",
+                    "terms",
+                    "languages",
+                ],
+                name="directory_matchsite_box",
+            )
+        ]
+
+
+class MatchArea(MatchRow):
+    """One row per name a service area of an active service goes by: its whole name, lower
+    case, and each five-digit ZIP it lists ("33101, 33125" gives both ZIPs)."""
+
+    key = models.CharField(max_length=200, db_index=True)

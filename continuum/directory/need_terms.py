@@ -18,6 +18,10 @@ A test checks every code exists and is a service term.
 
 from __future__ import annotations
 
+# Open Eligibility's human situations that say which genders a service is for: women,
+# men, transgender (matching reads them to rule out or caution).
+GENDER_TERMS: tuple[str, str, str] = ("20036", "20037", "20038")
+
 NEED_DOMAIN_TERMS: dict[str, tuple[str, ...]] = {
     "shelter": (
         "1103",  # Housing: the top-level term, for programs tagged broadly

@@ -50,7 +50,7 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 
-from continuum.directory import geo, taxonomy
+from continuum.directory import geo, match_index, taxonomy
 from continuum.directory.models import (
     Attribute,
     Language,
@@ -72,9 +72,7 @@ from continuum.referrals.matching import (
     LANGUAGE_ALIASES,
     STATE_NAMES,
     MatchCriteria,
-    distance_band,
     language_code,
-    language_codes,
     match_services,
     place_for_zip,
 )
@@ -855,6 +853,8 @@ def _build_chunk(spec: Spec, number: int) -> None:
     def new_id() -> uuid.UUID:
         return uuid.UUID(int=rng.getrandbits(128), version=4)
 
+    built_services: list[uuid.UUID] = []
+
     organizations = _Rows(Organization, ("id", "name", "description", "email"))
     services = _Rows(
         Service,
@@ -911,6 +911,7 @@ def _build_chunk(spec: Spec, number: int) -> None:
             index = made
             made += 1
             service_id = new_id()
+            built_services.append(service_id)
             chosen: list[str] = []
             for _k in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0]):
                 d = rng.choices(domains, weights=domain_weights)[0]
@@ -1038,6 +1039,8 @@ def _build_chunk(spec: Spec, number: int) -> None:
         documents,
     ):
         rows.write()
+    # The bulk writes above send no signals: the chunk's match index rows, as any import.
+    match_index.refresh(built_services)
 
 
 DIRECTORY_TABLES: tuple[type[Model], ...] = (
@@ -1177,78 +1180,52 @@ def orm_match(criteria: MatchCriteria) -> list[uuid.UUID]:
     return [m.service.pk for m in match_services(criteria)]
 
 
-# The hard rules of matching.candidates, by hand: active; tagged with one of the need's
-# terms; the age inside the range (a missing bound is no bound); the language listed by the
-# service or one of its locations; not known to be full (the newest figure of some unit has
-# room, or no figure at all). {terms}, {languages} are lists of named placeholders and
-# {english} is empty or the "lists no language at all" rule; nothing from the criteria is
-# ever pasted into the SQL text.
-_CANDIDATE = """
-    s.status = %(active)s
-    AND (s.minimum_age IS NULL OR s.minimum_age <= %(age)s)
-    AND (s.maximum_age IS NULL OR s.maximum_age >= %(age)s)
-    AND EXISTS (SELECT 1 FROM directory_attribute a
-                WHERE a.link_id = s.id AND a.taxonomy_term_id IN ({terms}))
-    AND (EXISTS (SELECT 1 FROM directory_language l
-                 WHERE l.service_id = s.id AND l.code IN ({languages}))
-         OR EXISTS (SELECT 1 FROM directory_serviceatlocation x
-                    JOIN directory_language l ON l.location_id = x.location_id
-                    WHERE x.service_id = s.id AND l.code IN ({languages})){english})
-    AND (EXISTS (SELECT 1 FROM directory_servicecapacity c
-                 WHERE c.service_id = s.id AND c.available > 0
-                   AND NOT EXISTS (SELECT 1 FROM directory_servicecapacity n
-                                   WHERE n.service_id = c.service_id AND n.unit_id = c.unit_id
-                                     AND n.updated > c.updated))
-         OR NOT EXISTS (SELECT 1 FROM directory_servicecapacity c WHERE c.service_id = s.id))
+# The hard rules of matching.candidates, by hand, on a row of the match index
+# (directory/match_index.py, `m`): tagged with one of the need's terms; the age inside the
+# range (a missing bound is no bound); the language listed by the service or one of its
+# locations (or, for English, no language listed at all); not known to be full. {terms} is
+# an OR of LIKEs on named placeholders; nothing from the criteria is pasted into the SQL.
+_RULES = """
+    ({terms})
+    AND (m.minimum_age IS NULL OR m.minimum_age <= %(age)s)
+    AND (m.maximum_age IS NULL OR m.maximum_age >= %(age)s)
+    AND (m.languages LIKE %(language)s{english})
+    AND m.not_full = %(true)s
 """
-# A listing that names no language, at the service or any of its locations, is in English.
-_NO_LANGUAGE_LISTED = """
-         OR (NOT EXISTS (SELECT 1 FROM directory_language l WHERE l.service_id = s.id)
-             AND NOT EXISTS (SELECT 1 FROM directory_serviceatlocation x
-                             JOIN directory_language l ON l.location_id = x.location_id
-                             WHERE x.service_id = s.id))"""
 # Haversine in miles from (%(phi)s, %(lambda)s) in radians; `{least}` is the two-argument
 # minimum (SQLite: min, PostgreSQL: least).
 _HAVERSINE = """
     2 * %(earth)s * asin(sqrt({least}(1.0,
-        power(sin((radians(loc.latitude) - %(phi)s) / 2), 2)
-        + %(cos_phi)s * cos(radians(loc.latitude))
-          * power(sin((radians(loc.longitude) - %(lambda)s) / 2), 2))))
+        power(sin((radians(m.latitude) - %(phi)s) / 2), 2)
+        + %(cos_phi)s * cos(radians(m.latitude))
+          * power(sin((radians(m.longitude) - %(lambda)s) / 2), 2))))
 """
-# One statement: services with a location in the box and within the radius (a confidential
-# location within the radius's 5-mile band), with the nearest location's distance; plus
+# One statement: services with a site in the box and within the radius (a confidential
+# site is at its general area in the index), with the nearest site's distance; plus
 # services whose service area covers the place (distance NULL); nearest first. A box across
 # the date line is two longitude ranges, otherwise the same range twice.
 _MATCH = """
 SELECT service_id, MIN(miles) AS miles
 FROM (
     SELECT service_id, miles FROM (
-        SELECT sal.service_id AS service_id, loc.confidential AS confidential,
-               {haversine} AS miles
-        FROM directory_location loc
-        JOIN directory_serviceatlocation sal ON sal.location_id = loc.id
-        JOIN directory_service s ON s.id = sal.service_id
-        WHERE loc.latitude BETWEEN %(min_lat)s AND %(max_lat)s
-          AND (loc.longitude BETWEEN %(west1)s AND %(east1)s
-               OR loc.longitude BETWEEN %(west2)s AND %(east2)s)
-          AND {candidate}
+        SELECT m.service_id AS service_id, {haversine} AS miles
+        FROM directory_matchsite m
+        WHERE m.latitude BETWEEN %(min_lat)s AND %(max_lat)s
+          AND (m.longitude BETWEEN %(west1)s AND %(east1)s
+               OR m.longitude BETWEEN %(west2)s AND %(east2)s)
+          AND {rules}
     ) in_box
-    WHERE miles <= CASE WHEN confidential THEN %(band_limit)s ELSE %(radius_limit)s END
+    WHERE miles <= %(radius_limit)s
     UNION ALL
-    SELECT s.id AS service_id, NULL AS miles
-    FROM directory_servicearea sa
-    LEFT JOIN directory_serviceatlocation sal ON sal.id = sa.service_at_location_id
-    JOIN directory_service s ON s.id = COALESCE(sa.service_id, sal.service_id)
-    WHERE (lower(sa.name) IN ({area_names}){zip_rule})
-      AND {candidate}
+    SELECT m.service_id AS service_id, NULL AS miles
+    FROM directory_matcharea m
+    WHERE m.key IN ({area_names}) AND {rules}
 ) found
 GROUP BY service_id
 ORDER BY MIN(miles) IS NULL, MIN(miles), service_id
 """
-# geo.within_radius lets a point a micro-mile past the radius in; matching.distance_band
-# rounds a confidential location's distance up to 5 miles with 1e-9 bands of slack.
+# geo.within_radius lets a point a micro-mile past the radius in.
 _RADIUS_SLACK_MILES = 1e-6
-_BAND_SLACK_MILES = 5e-9
 
 
 def raw_sql(criteria: MatchCriteria) -> tuple[str, dict[str, Any]]:
@@ -1260,25 +1237,22 @@ def raw_sql(criteria: MatchCriteria) -> tuple[str, dict[str, Any]]:
         raise ValueError("the benchmark's question has no words and no gender")
     if not (criteria.language and criteria.language_required and criteria.room_today):
         raise ValueError("the benchmark's question requires a language and room today")
-    u = _db_uuid()
-    band = distance_band(criteria.radius_miles)
+    base = language_code(criteria.language)
     params: dict[str, Any] = {
-        "active": ServiceStatus.ACTIVE.value,
         "age": criteria.age,
+        "true": True,
+        "language": f"%|{base}|%",
         "earth": geo.EARTH_RADIUS_MILES,
         "phi": math.radians(place.latitude),
         "cos_phi": math.cos(math.radians(place.latitude)),
         "lambda": math.radians(place.longitude),
         "radius_limit": criteria.radius_miles + _RADIUS_SLACK_MILES,
-        "band_limit": band + _BAND_SLACK_MILES,
-        "zip_like": f"%{place.postal_code}%",
     }
-    term_ids = [taxonomy.term_id(c) for c in NEED_DOMAIN_TERMS.get(criteria.domain, ())]
-    terms = _named(params, "term", [u(t) for t in term_ids] or [u(uuid.UUID(int=0))])
-    languages = _named(params, "lang", language_codes(criteria.language))
-    english = language_code(criteria.language) == ENGLISH
+    codes = NEED_DOMAIN_TERMS.get(criteria.domain, ())
+    marks = _named(params, "term", [f"%|{code}|%" for code in codes]).split(", ")
+    terms = " OR ".join(f"m.terms LIKE {mark}" for mark in marks) if codes else "1 = 0"
     area_names = _named(params, "area", sorted(n.lower() for n in matching_area_names(place)))
-    box = geo.bounding_box(place.latitude, place.longitude, float(band))
+    box = geo.bounding_box(place.latitude, place.longitude, criteria.radius_miles)
     ranges = box.longitude_ranges()
     (params["west1"], params["east1"]), (params["west2"], params["east2"]) = (
         ranges[0],
@@ -1286,14 +1260,9 @@ def raw_sql(criteria: MatchCriteria) -> tuple[str, dict[str, Any]]:
     )
     params["min_lat"], params["max_lat"] = box.min_lat, box.max_lat
     least = "least" if connection.vendor == "postgresql" else "min"
-    candidate = _CANDIDATE.format(
-        terms=terms, languages=languages, english=_NO_LANGUAGE_LISTED if english else ""
-    )
+    rules = _RULES.format(terms=terms, english=" OR m.languages = ''" if base == ENGLISH else "")
     sql = _MATCH.format(
-        haversine=_HAVERSINE.format(least=least),
-        candidate=candidate,
-        area_names=area_names,
-        zip_rule=" OR sa.name LIKE %(zip_like)s" if place.postal_code else "",
+        haversine=_HAVERSINE.format(least=least), rules=rules, area_names=area_names
     )
     return sql, params
 

@@ -24,9 +24,13 @@ decide. Unknown is never treated as "no": a service that reports no capacity is 
 and a young person whose gender was not given still sees services listed for one gender,
 with a caution.
 
-A confidential location (a safe house) never gives its exact distance, not even through
-the order of results or the radius: it is measured in 5-mile bands (`distance_band`), and
-the band is what is shown, ranked and compared with the radius.
+A confidential location (a safe house) is never measured from where it is: its distance
+is to its general area (geo.general_area, the centre of a fixed grid square about 17 miles
+across), which is public by design, so asking again and again from different places learns
+nothing more than that square. It is shown in 5-mile bands (`distance_band`).
+
+The hard rules are read from the match index (directory/match_index.py: one pre-joined row
+per active service and site), the explanations from the HSDS tables.
 """
 
 from __future__ import annotations
@@ -37,12 +41,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import zipcodes
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,16 +57,23 @@ from continuum.audit.models import AuditAction
 from continuum.cases.models import Case, CaseStatus
 from continuum.cases.queries import case_for
 from continuum.directory import geo, taxonomy
+from continuum.directory.match_index import (
+    LANGUAGE_ALIASES,
+    language_code,
+    member,
+    not_full_q,
+)
 from continuum.directory.models import (
     Attribute,
     Language,
+    MatchArea,
+    MatchSite,
+    RequiredDocument,
     Service,
-    ServiceArea,
-    ServiceAtLocation,
     ServiceCapacity,
     ServiceStatus,
 )
-from continuum.directory.need_terms import NEED_DOMAIN_TERMS
+from continuum.directory.need_terms import GENDER_TERMS, NEED_DOMAIN_TERMS
 from continuum.directory.queries import (
     COMMON_LANGUAGES,
     ages_served,
@@ -83,8 +93,7 @@ GENDERS: dict[Gender, str] = {
 }
 
 # Open Eligibility's human situations that say which genders a service is for.
-WOMEN, MEN, TRANSGENDER = "20036", "20037", "20038"
-GENDER_TERMS = (WOMEN, MEN, TRANSGENDER)
+WOMEN, MEN, TRANSGENDER = GENDER_TERMS
 SERVES_WORDS: dict[str, str] = {
     WOMEN: "girls and young women",
     MEN: "boys and young men",
@@ -100,23 +109,6 @@ PREFERRED_SITUATIONS: dict[str, str] = {
     "20076": "for young parents",
 }
 
-# HSDS lets a language be written in ISO 639-1 or 639-3; matching compares 639-1 where one
-# exists (the survivor record stores those).
-LANGUAGE_ALIASES: dict[str, str] = {
-    "eng": "en",
-    "spa": "es",
-    "hat": "ht",
-    "por": "pt",
-    "fra": "fr",
-    "fre": "fr",
-    "vie": "vi",
-    "zho": "zh",
-    "chi": "zh",
-    "cmn": "zh",
-    "yue": "zh",
-    "ara": "ar",
-    "rus": "ru",
-}
 ENGLISH = "en"
 
 # Documents a young person may not have, and words that name them in a listing's list.
@@ -137,18 +129,13 @@ DOCUMENT_LABELS: dict[str, str] = {
     "guardian_consent": "a parent's or guardian's signature",
 }
 CAPACITY_OLD_AFTER_DAYS = 7
-# A confidential location's distance is given, ranked and compared in bands this wide.
+# A confidential location's distance (to its general area) is shown and ranked in bands.
 BAND_MILES = 5
 # Without a place, this many candidates are weighed (by name, or by how well the words
 # match): a directory-wide match with no place is a browse, not a placement decision.
 MAX_WITHOUT_PLACE = 500
 MIN_RADIUS, MAX_RADIUS = 1.0, 500.0
 MIN_AGE, MAX_AGE = 0, 120
-
-
-def language_code(code: str) -> str:
-    code = code.strip().lower()
-    return LANGUAGE_ALIASES.get(code, code)
 
 
 def language_codes(code: str) -> list[str]:
@@ -320,33 +307,6 @@ def speaks_q(language: str) -> Q:
     return spoken | ~any_listed
 
 
-def current_capacities() -> QuerySet[ServiceCapacity]:
-    """Each service's newest figure per unit: an older figure with room does not count once
-    a newer one says full."""
-    newer = ServiceCapacity.objects.filter(
-        service=OuterRef("service"), unit=OuterRef("unit"), updated__gt=OuterRef("updated")
-    )
-    return ServiceCapacity.objects.filter(~Exists(newer))
-
-
-def not_full_q(*, at_least: float | None = None, units: Sequence[str] = ()) -> Q:
-    """Not known to be full: the newest figure in some unit (or in one of `units`) has room
-    (more than 0 free, or at least `at_least`), or no figure was reported at all. Unknown is
-    never taken for zero: a service that has not said is shown, with a note to call."""
-    reported = ServiceCapacity.objects.filter(service_id=OuterRef("pk"))
-    rows = current_capacities().filter(service_id=OuterRef("pk"))
-    if at_least is None:
-        rows = rows.filter(available__gt=0)
-    else:
-        rows = rows.filter(available__gte=at_least)
-    if units:
-        named = Q()
-        for unit in units:
-            named |= Q(unit__name__iexact=unit)
-        rows, reported = rows.filter(named), reported.filter(named)
-    return Q(Exists(rows)) | ~Q(Exists(reported))
-
-
 # --- Step 1: candidates ---------------------------------------------------------------------
 
 
@@ -398,80 +358,116 @@ def area_names(place: Place) -> set[str]:
     return names
 
 
-def area_covers(place: Place) -> Q:
-    """A service area named for the place's ZIP, city, county or state, or the country, or
-    whose name lists the ZIP among others ("33101, 33125, 33130")."""
-    rule = Q()
-    for name in sorted(area_names(place)):
-        rule |= Q(name__iexact=name)
-    if place.postal_code:
-        rule |= Q(name__contains=place.postal_code)
-    return rule
+def rules_q(criteria: MatchCriteria) -> Q:
+    """`candidates()`'s hard rules on the match index's columns (MatchSite, MatchArea): the
+    same rules, read from one row instead of four tables. Words typed (full text) are not
+    in the index; `_indexed` checks them on the service."""
+    rules = Q()
+    if criteria.domain:
+        offered = Q(pk__in=[])  # a domain with no terms offers nothing
+        for code in domain_codes(criteria.domain):
+            offered |= member("terms", code)
+        rules &= offered
+    if criteria.age is not None:
+        rules &= age_q(criteria.age)
+    if criteria.gender in ("female", "male"):
+        # Listed for some gender, and not for theirs (gender_excludes, on the row).
+        some, own = Q(), Q()
+        for code in GENDER_TERMS:
+            some |= member("terms", code)
+        for code in own_gender_terms(criteria.gender, criteria.transgender):
+            own |= member("terms", code)
+        rules &= ~(some & ~own)
+    if criteria.language and criteria.language_required:
+        base = language_code(criteria.language)
+        rules &= member("languages", base) | (Q(languages="") if base == ENGLISH else Q(pk__in=[]))
+    if criteria.room_today:
+        rules &= Q(not_full=True)
+    return rules
+
+
+def _indexed(rows: QuerySet[MatchSite] | QuerySet[MatchArea], criteria: MatchCriteria) -> Any:
+    rows = rows.filter(rules_q(criteria))
+    if criteria.text.strip():
+        rows = rows.filter(Exists(candidates(criteria).filter(pk=OuterRef("service_id"))))
+    return rows
 
 
 @dataclass(frozen=True)
 class _Near:
-    ranked: float  # exact miles, or the band for a confidential location
-    miles: float
+    miles: float  # to the location, or to a confidential location's general area
     confidential: bool
 
+    @property
+    def ranked(self) -> float:
+        return float(distance_band(self.miles)) if self.confidential else self.miles
 
-def _nearby(services: QuerySet[Service], place: Place, radius: float) -> dict[UUID, _Near]:
-    """Service id → its nearest location within the radius (one query)."""
-    # The box is as wide as the widest band a confidential location may be compared in.
-    box = geo.bounding_box(place.latitude, place.longitude, float(distance_band(radius)))
-    # The box first, then each site's service checked against the rules (a correlated
-    # EXISTS): `service__in=<candidates>` made the database find every candidate in the
-    # country before looking at the box (docs/benchmark.md: 20 times slower).
-    rows = (
-        ServiceAtLocation.objects.filter(geo.within_box("location", box))
-        .filter(Exists(services.filter(pk=OuterRef("service_id"))))
-        .values_list(
-            "service_id", "location__latitude", "location__longitude", "location__confidential"
-        )
+
+def _nearby(criteria: MatchCriteria, place: Place, radius: float) -> dict[UUID, _Near]:
+    """Service id -> its nearest site within the radius (one query, on the match index). A
+    confidential site is at its general area in the index: the box, the radius and the
+    distance all use that point, so no answer depends on where the safe house really is."""
+    box = geo.bounding_box(place.latitude, place.longitude, radius)
+    rows = _indexed(MatchSite.objects.filter(geo.within_box("", box)), criteria).values_list(
+        "service_id", "latitude", "longitude", "confidential"
     )
     nearest: dict[UUID, _Near] = {}
     for service_id, lat, lon, confidential in rows:
         miles = geo.haversine_miles(place.latitude, place.longitude, lat, lon)
-        if confidential:
-            # Compared band to band, so that narrowing the radius mile by mile cannot find
-            # where a safe house is.
-            if distance_band(miles) > distance_band(radius):
-                continue
-            near = _Near(float(distance_band(miles)), miles, True)
-        elif geo.within_radius(place.latitude, place.longitude, lat, lon, radius):
-            near = _Near(miles, miles, False)
-        else:
+        if not miles <= radius + RADIUS_SLACK_MILES:
             continue
+        near = _Near(miles, confidential)
         if service_id not in nearest or near.ranked < nearest[service_id].ranked:
             nearest[service_id] = near
     return nearest
 
 
-def _covering(services: QuerySet[Service], place: Place) -> set[UUID]:
+# geo.within_radius's slack: a point exactly on the circle is in.
+RADIUS_SLACK_MILES = 1e-6
+
+
+def _covering(criteria: MatchCriteria, place: Place) -> set[UUID]:
     """The candidates with a service area covering the place, however far they are (one
-    query)."""
-    # One EXISTS on whichever service the area belongs to (directly or through a site): an
-    # OR of two IN-lists could not become a join (docs/benchmark.md).
-    areas = (
-        ServiceArea.objects.filter(area_covers(place))
-        .annotate(covered=Coalesce("service_id", "service_at_location__service_id"))
-        .filter(Exists(services.filter(pk=OuterRef("covered"))))
-    )
-    return {covered for covered in areas.values_list("covered", flat=True) if covered}
+    query, on the match index's area names)."""
+    keys = sorted(area_names(place))
+    rows = _indexed(MatchArea.objects.filter(key__in=keys), criteria)
+    return set(rows.values_list("service_id", flat=True))
 
 
 # --- Step 3: fit ----------------------------------------------------------------------------
 
 
+# What matching reads of a service to explain it and show it: loading only these (not the
+# listing's descriptions, nor `extra`'s JSON) is most of what a result costs (docs/benchmark.md).
+SHOWN_FIELDS = (
+    "id",
+    "name",
+    "minimum_age",
+    "maximum_age",
+    "interpretation_services",
+    "assured_date",
+    "organization__id",
+    "organization__name",
+)
+
+
 def _with_details(ids: Sequence[UUID]) -> dict[UUID, Service]:
+    """The services found, with what explaining them reads (three queries)."""
     services = (
         Service.objects.filter(pk__in=list(ids))
         .select_related("organization")
+        .only(*SHOWN_FIELDS)
         .prefetch_related(
-            "languages",
-            "required_documents",
-            Prefetch("capacities", queryset=ServiceCapacity.objects.select_related("unit")),
+            Prefetch(
+                "required_documents",
+                queryset=RequiredDocument.objects.only("id", "service_id", "document"),
+            ),
+            Prefetch(
+                "capacities",
+                queryset=ServiceCapacity.objects.select_related("unit").only(
+                    "id", "service_id", "available", "maximum", "updated", "unit__id", "unit__name"
+                ),
+            ),
         )
     )
     return {s.pk: s for s in services}
@@ -490,16 +486,16 @@ def tags_of(ids: Sequence[UUID]) -> dict[UUID, set[str]]:
     return tags
 
 
-def languages_of(ids: Sequence[UUID], services: dict[UUID, Service]) -> dict[UUID, set[str]]:
-    """Service id → the language codes it or its locations list (one query)."""
-    spoken: dict[UUID, set[str]] = defaultdict(set)
-    for service_id in ids:
-        spoken[service_id] = {
-            language_code(lang.code) for lang in services[service_id].languages.all()
-        }
-    rows = Language.objects.filter(location__service_at_locations__service_id__in=list(ids))
-    for service_id, code in rows.values_list("location__service_at_locations__service_id", "code"):
-        spoken[service_id].add(language_code(code))
+def languages_of(ids: Sequence[UUID]) -> dict[UUID, set[str]]:
+    """Service id -> the language codes it or its locations list (two queries)."""
+    spoken: dict[UUID, set[str]] = {service_id: set() for service_id in ids}
+    own = Language.objects.filter(service_id__in=list(ids)).values_list("service_id", "code")
+    at_sites = Language.objects.filter(
+        location__service_at_locations__service_id__in=list(ids)
+    ).values_list("location__service_at_locations__service_id", "code")
+    for service_id, code in [*own, *at_sites]:
+        if service_id in spoken:
+            spoken[service_id].add(language_code(code))
     return spoken
 
 
@@ -665,11 +661,11 @@ def _explain_place(match: Match, criteria: MatchCriteria) -> float:
     if place is None:
         return 0.0
     if match.confidential and match.distance_band_miles is not None:
-        match.distance_label = _("Confidential location, within %(band)s miles") % {
+        match.distance_label = _("Confidential location: its area is within %(band)s miles") % {
             "band": match.distance_band_miles
         }
         match.fits.append(
-            _("Confidential location within %(band)s miles of %(place)s")
+            _("Confidential location: its general area is within %(band)s miles of %(place)s")
             % {"band": match.distance_band_miles, "place": place.label}
         )
     elif match.distance_miles is not None:
@@ -716,12 +712,12 @@ def _explain(
 def _candidate_ids(
     criteria: MatchCriteria,
 ) -> tuple[list[UUID], dict[UUID, _Near], set[UUID]]:
-    services = candidates(criteria)
     place = criteria.place
     if place is None:
+        services = candidates(criteria)
         return list(services.values_list("pk", flat=True)[:MAX_WITHOUT_PLACE]), {}, set()
-    nearest = _nearby(services, place, criteria.radius_miles)
-    covering = _covering(services, place)
+    nearest = _nearby(criteria, place, criteria.radius_miles)
+    covering = _covering(criteria, place)
     return list(nearest.keys() | covering), nearest, covering
 
 
@@ -733,7 +729,7 @@ def match_services(criteria: MatchCriteria) -> list[Match]:
     ids, nearest, covering = _candidate_ids(criteria)
     details = _with_details(ids)
     tags = tags_of(ids)
-    spoken = languages_of(ids, details)
+    spoken = languages_of(ids)
     matches = []
     for service_id in ids:
         service = details[service_id]
@@ -742,7 +738,7 @@ def match_services(criteria: MatchCriteria) -> list[Match]:
         match = Match(
             service=service,
             distance_miles=None if near is None or near.confidential else near.miles,
-            distance_band_miles=int(near.ranked) if near and near.confidential else None,
+            distance_band_miles=distance_band(near.miles) if near and near.confidential else None,
             confidential=bool(near and near.confidential),
             covers_place=service_id in covering,
             capacities=capacities,

@@ -19,7 +19,8 @@ own:
   left out; farther ones rank higher. The minimum is counted in 25-mile steps, rounded up,
   so that moving it mile by mile cannot find where a home is.
 - **Never where it is.** Placements' locations are confidential: results carry no address
-  and no exact distance, only a band ("at least 75 miles from the area to avoid").
+  and no exact distance, only a band ("at least 75 miles from the area to avoid"), worked
+  out from the home's general area (`_homes`), so no run of questions can find the home.
 
 A placement whose homes have no coordinates in the directory cannot be checked against the
 area to avoid: it is shown last, with a caution to confirm it with the agency, because
@@ -228,17 +229,29 @@ class _Homes:
 
 
 def _homes(ids: Sequence[UUID], place: Place) -> dict[UUID, _Homes]:
-    """Per placement, how far each of its homes is from the area to avoid (one query)."""
+    """Per placement, how far each of its homes is from the area to avoid (one query).
+
+    A confidential home is measured from its general area (geo.general_area), never from
+    where it is, and counted as near as any point of that square could be: its centre's
+    distance less GENERAL_AREA_REACH_MILES. So the answer, whatever area and minimum are
+    asked, says nothing finer than the square; and "at least 50 miles away" is true of the
+    home itself, not just of its square's centre."""
     homes: dict[UUID, _Homes] = defaultdict(_Homes)
     rows = ServiceAtLocation.objects.filter(
         service_id__in=list(ids), location__isnull=False
-    ).values_list("service_id", "location__latitude", "location__longitude")
-    for service_id, lat, lon in rows:
+    ).values_list(
+        "service_id", "location__latitude", "location__longitude", "location__confidential"
+    )
+    for service_id, lat, lon, confidential in rows:
         if lat is None or lon is None:
             homes[service_id].unknown += 1
-        else:
-            miles = geo.haversine_miles(place.latitude, place.longitude, lat, lon)
-            homes[service_id].far.append(miles)
+            continue
+        if confidential:
+            lat, lon = geo.general_area(lat, lon)
+        miles = geo.haversine_miles(place.latitude, place.longitude, lat, lon)
+        if confidential:
+            miles = max(0.0, miles - geo.GENERAL_AREA_REACH_MILES)
+        homes[service_id].far.append(miles)
     return homes
 
 
@@ -325,11 +338,11 @@ def match_placements(criteria: PlacementCriteria) -> list[PlacementMatch]:
         s.pk: s
         for s in Service.objects.filter(pk__in=ids)
         .select_related("organization")
-        .prefetch_related("languages", "capacities__unit")
+        .prefetch_related("capacities__unit")
     }
     tags = tags_of(ids)
     certified = _certifications_of(ids)
-    spoken = languages_of(ids, services)
+    spoken = languages_of(ids)
     matches = []
     for service_id in ids:
         keep, nearest, some_near = (

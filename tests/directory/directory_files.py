@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from continuum.directory import importer, models
+from continuum.directory import importer, match_index, models
 from continuum.directory.actions import import_directory
 
 EXAMPLES = Path(__file__).resolve().parent / "hsds_examples"
@@ -269,6 +269,10 @@ def build_directory() -> None:
     load(harbor_house(), "organization")
     load(unattached())
     models.Location.objects.filter(id=hid("safe house")).update(confidential=True)
+    # An UPDATE sends no signal: the match index is told, as the demo does.
+    match_index.refresh(
+        match_index.services_touched({models.Location: {uuid.UUID(hid("safe house"))}})
+    )
 
 
 def changed(document: Any) -> Any:

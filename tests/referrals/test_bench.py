@@ -5,13 +5,28 @@ services for the same questions. Not a timing test: `make bench` times."""
 from __future__ import annotations
 
 import dataclasses
+import uuid
 
 import pytest
 
-from continuum.directory.models import Attribute, Language, Location, Service, ServiceArea
+from continuum.directory import geo
+from continuum.directory.models import (
+    Attribute,
+    Language,
+    Location,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+)
 from continuum.directory.need_terms import NEED_DOMAIN_TERMS
 from continuum.referrals import bench
-from continuum.referrals.matching import STATE_NAMES, MatchCriteria, place_for_zip
+from continuum.referrals.matching import (
+    STATE_NAMES,
+    MatchCriteria,
+    area_names,
+    candidates,
+    place_for_zip,
+)
 
 SMALL = bench.Spec(services=400, chunk=200, seed=11)
 
@@ -67,6 +82,50 @@ def test_match_services_and_the_raw_sql_find_the_same_services(
     assert found >= 15
     assert near >= 20
     assert english >= 1
+
+
+def _from_the_hsds_tables(criteria: MatchCriteria) -> set[uuid.UUID]:
+    """The question answered without the match index: the hard rules on the HSDS tables
+    (matching.candidates), sites measured here (a confidential one from its general area),
+    and service areas compared by name or ZIP."""
+    place = criteria.place
+    assert place is not None
+    fits = set(candidates(criteria).values_list("pk", flat=True))
+    found = set()
+    sites = ServiceAtLocation.objects.filter(
+        service_id__in=fits, location__latitude__isnull=False
+    ).values_list(
+        "service_id", "location__latitude", "location__longitude", "location__confidential"
+    )
+    for service_id, lat, lon, confidential in sites:
+        if confidential:
+            lat, lon = geo.general_area(lat, lon)
+        if (
+            geo.haversine_miles(place.latitude, place.longitude, lat, lon)
+            <= criteria.radius_miles + 1e-6
+        ):
+            found.add(service_id)
+    names = area_names(place)
+    for direct, through_site, name in ServiceArea.objects.values_list(
+        "service_id", "service_at_location__service_id", "name"
+    ):
+        service_id = direct or through_site
+        if service_id in fits and (name.strip().lower() in names or place.postal_code in name):
+            found.add(service_id)
+    return found
+
+
+def test_the_match_index_answers_as_the_hsds_tables_do(directory: bench.BuildReport) -> None:
+    """The index (directory/match_index.py) is a copy made for speed: the same questions on
+    the tables it is made from find the same services."""
+    compared = 0
+    for question in bench.random_queries(20, seed=SMALL.seed + 1):
+        for radius in (25.0, 300.0):
+            asked = dataclasses.replace(bench.unlimited(question), radius_miles=radius)
+            expected = _from_the_hsds_tables(asked)
+            assert set(bench.orm_match(asked)) == expected, asked
+            compared += len(expected)
+    assert compared >= 20
 
 
 def test_service_areas_are_found_the_same_way(directory: bench.BuildReport) -> None:

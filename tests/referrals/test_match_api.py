@@ -72,7 +72,7 @@ def test_a_confidential_location_gives_a_band_only(world: World, need: Need) -> 
     safe = next(r for r in response.json()["results"] if r["confidential_location"])
     assert safe["distance_miles"] is None
     assert safe["distance_band_miles"] == 10
-    assert safe["distance"] == "Confidential location, within 10 miles"
+    assert safe["distance"] == "Confidential location: its area is within 10 miles"
     text = response.content.decode()
     assert "Hidden Lane" not in text
     assert "latitude" not in text
@@ -150,7 +150,7 @@ def test_an_unknown_zip_says_what_to_send(world: World) -> None:
 
 @pytest.fixture
 def homes(world: World) -> None:
-    far = placement_at("Far safe house", north(80), terms=("20076",))
+    far = placement_at("Far safe house", north(95), terms=("20076",))
     make_address(location=far.service_at_locations.get().location, address_1="4 Quiet Road")
     placement_at("Too near", north(20))
     placement_at("Farther foster home", north(210), kind="certified-safe-foster-home")

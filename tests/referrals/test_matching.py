@@ -2,7 +2,7 @@
 
 Eligibility (age bounds, gender, language), distance across the date line and near the pole,
 service areas, capacity zero against unknown, stale listings, inactive services, ranking,
-confidential locations in bands, and a cost that does not grow with the answer.
+confidential locations by their general area, and a cost that does not grow with the answer.
 Synthetic directory rows only.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from continuum.directory import taxonomy
+from continuum.directory import geo, taxonomy
 from continuum.directory.models import ServiceArea, ServiceCapacity, ServiceStatus
 from continuum.referrals import matching
 from continuum.referrals.matching import Match, MatchCriteria, Place, match_services
@@ -252,7 +252,7 @@ def test_place_for_zip_knows_us_zips_only() -> None:
     assert matching.place_for_zip("Miami") is None
 
 
-# --- confidential locations: bands, never miles ----------------------------------------------
+# --- confidential locations: their general area, in bands, never where they are -------------
 
 
 def test_a_confidential_location_gives_a_band_not_its_distance() -> None:
@@ -260,16 +260,55 @@ def test_a_confidential_location_gives_a_band_not_its_distance() -> None:
     match = found(domain="shelter", place=HERE)["Safe house"]
     assert match.confidential
     assert match.distance_miles is None
+    # Its general area's centre (25.875, -80.125) is 8.0 miles from 33101: the 10-mile band.
     assert match.distance_band_miles == 10
-    assert match.distance_label == "Confidential location, within 10 miles"
+    assert match.distance_label == "Confidential location: its area is within 10 miles"
     assert not any("7.2" in reason for reason in match.fits + match.cautions)
 
 
-def test_a_confidential_location_is_compared_with_the_radius_band_to_band() -> None:
-    """Narrowing the radius a mile at a time must not find where a safe house is."""
-    service_at("Safe house", near(21.5), confidential=True)
-    assert "Safe house" in found(domain="shelter", place=HERE, radius_miles=21)  # both in 25
-    assert "Safe house" not in found(domain="shelter", place=HERE, radius_miles=20)
+def _answers(service_name: str) -> list[tuple[object, ...]]:
+    """What matching says about one service, asked from 25 places around Miami at
+    radius from 1 to 40 miles: whether it is found, and its band, label and score."""
+    said = []
+    for north in range(-2, 3):
+        for east in range(-2, 3):
+            place = Place(
+                latitude=MIAMI[0] + north * 0.07, longitude=MIAMI[1] + east * 0.08, label="here"
+            )
+            for radius in range(1, 41, 3):
+                match = found(domain="shelter", place=place, radius_miles=radius).get(service_name)
+                said.append(
+                    (north, east, radius)
+                    + (
+                        (match.distance_band_miles, match.distance_label, match.score)
+                        if match
+                        else ()
+                    )
+                )
+    return said
+
+
+def test_no_run_of_questions_tells_two_homes_in_one_square_apart() -> None:
+    """Trilateration: asking from many places at every radius must learn nothing finer than
+    the grid square. Two real places in one square give the very same answers."""
+    house = service_at("Safe house", (25.76, -80.24), confidential=True)
+    assert geo.general_area(25.76, -80.24) == geo.general_area(25.99, -80.01)
+    first = _answers("Safe house")
+    location = house.service_at_locations.get().location
+    location.latitude, location.longitude = 25.99, -80.01  # 22 miles away, same square
+    location.save()
+    assert _answers("Safe house") == first
+    assert any(len(answer) > 3 for answer in first)  # it was found from somewhere
+    assert any(len(answer) == 3 for answer in first)  # and not from everywhere
+
+
+def test_the_radius_is_compared_with_the_general_area_not_the_home() -> None:
+    service_at("Safe house", near(21.5), confidential=True)  # its square's centre: 24.3 miles
+    to_centre = geo.haversine_miles(*MIAMI, *geo.general_area(*near(21.5)))
+    assert 24.3 < to_centre < 24.4
+    assert "Safe house" in found(domain="shelter", place=HERE, radius_miles=24.4)
+    assert "Safe house" not in found(domain="shelter", place=HERE, radius_miles=24.3)
+    assert "Safe house" not in found(domain="shelter", place=HERE, radius_miles=22)
 
 
 def test_confidential_locations_rank_by_band() -> None:

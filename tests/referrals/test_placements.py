@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from continuum.directory import geo
 from continuum.referrals import matching, placements
 from continuum.referrals.placements import (
     SAFE_FOSTER_HOME,
@@ -112,7 +113,7 @@ def test_a_parenting_youth_needs_a_placement_that_takes_young_parents() -> None:
 
 def test_placements_near_the_area_to_avoid_are_left_out_farther_ones_first() -> None:
     placement_at("Too near", north(30))
-    placement_at("Far", north(80))
+    placement_at("Far", north(95))  # its general area is at least 80.9 miles away
     placement_at("Farther", north(210))
     matches = match_placements(PlacementCriteria(away_from=AREA))
     assert [m.service.name for m in matches] == ["Farther", "Far"]
@@ -122,7 +123,7 @@ def test_placements_near_the_area_to_avoid_are_left_out_farther_ones_first() -> 
 
 
 def test_the_minimum_distance_is_adjustable_in_25_mile_steps() -> None:
-    placement_at("Far", north(80))
+    placement_at("Far", north(95))
     placement_at("Farther", north(210))
     assert set(found(away_from=AREA, min_miles=100)) == {"Farther"}
     # 60 is rounded up to 75, so moving it a mile at a time cannot find a home.
@@ -162,6 +163,51 @@ def test_without_an_area_to_avoid_no_distance_is_given() -> None:
     assert match.away_band_miles is None
 
 
+def _answers(name: str) -> list[tuple[object, ...]]:
+    """What placement matching says about one home, with the area to avoid at 25 places
+    around Miami and every minimum distance from 0 to 100 miles."""
+    said = []
+    for north_step in range(-2, 3):
+        for east_step in range(-2, 3):
+            area = matching.Place(
+                AREA.latitude + 0.3 * north_step, AREA.longitude + 0.3 * east_step, label="area"
+            )
+            for minimum in range(0, 101, 25):
+                match = found(away_from=area, min_miles=minimum).get(name)
+                said.append(
+                    (north_step, east_step, minimum)
+                    + ((match.away_band_miles, match.distance_label, match.score) if match else ())
+                )
+    return said
+
+
+def test_no_run_of_questions_tells_two_homes_in_one_square_apart() -> None:
+    """Trilateration with the area to avoid and the minimum: nothing finer than the home's
+    grid square (geo.general_area) can be learnt. Two real places in one square give the
+    very same answers."""
+    home = placement_at("Safe house", (26.76, -80.24))
+    assert geo.general_area(26.76, -80.24) == geo.general_area(26.99, -80.01)
+    first = _answers("Safe house")
+    location = home.service_at_locations.get().location
+    location.latitude, location.longitude = 26.99, -80.01
+    location.save()
+    assert _answers("Safe house") == first
+    assert any(len(answer) > 3 for answer in first)
+    assert any(len(a) == 3 for a in first)
+
+
+@pytest.mark.parametrize("point", [(26.76, -80.24), (26.99, -80.01), (26.751, -80.001)])
+def test_at_least_is_true_of_the_home_itself(point: tuple[float, float]) -> None:
+    """Measured from its square, but never promising more than the home's real distance."""
+    placement_at("Safe house", point)
+    for north_miles in range(0, 200, 7):
+        area = matching.Place(*north(north_miles - 100), label="area")
+        match = found(away_from=area, min_miles=0)["Safe house"]
+        real = geo.haversine_miles(area.latitude, area.longitude, *point)
+        assert match.away_band_miles is not None
+        assert match.away_band_miles <= real
+
+
 def test_results_never_say_where_a_placement_is() -> None:
     home = placement_at("Safe house", north(83.4))
     make_address(location=home.service_at_locations.get().location, address_1="12 Hidden Lane")
@@ -181,7 +227,7 @@ def test_queries_do_not_grow_with_the_placements(
     count: int, django_assert_num_queries: Any
 ) -> None:
     for n in range(count):
-        placement_at(f"Home {n}", north(60 + 10 * n), terms=("20076",), beds=1 + n % 3)
+        placement_at(f"Home {n}", north(70 + 10 * n), terms=("20076",), beds=1 + n % 3)
     criteria = PlacementCriteria(away_from=AREA, needs=("parenting",), age=16, language="es")
     with django_assert_num_queries(9):
         assert len(match_placements(criteria)) == count

@@ -1,0 +1,238 @@
+"""The match index (continuum/directory/match_index.py) stays in step with the directory.
+
+The one invariant: after any write, through any path (the listing actions, single-row saves
+and deletes, an import, the demo), the rows are exactly what a full rebuild would write.
+`in_step()` checks it by rebuilding and comparing. And a confidential location's row never
+holds where it is. Synthetic directory rows only.
+"""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from continuum.directory import actions, geo, match_index
+from continuum.directory.models import (
+    Language,
+    Location,
+    MatchArea,
+    MatchSite,
+    Service,
+    ServiceArea,
+    ServiceStatus,
+)
+from tests.directory import directory_files
+from tests.directory.factories import make_language, make_service_area
+from tests.directory.test_listings import harbor, oe_term, shelter_details
+from tests.personas import World
+from tests.referrals.helpers import capacity, service_at, tag_terms
+
+pytestmark = pytest.mark.django_db
+
+MIAMI = (25.7791, -80.1978)
+
+
+def rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    def key(row: tuple[Any, ...]) -> str:
+        return repr(row)
+
+    sites = sorted(MatchSite.objects.values_list(*match_index.SITE_COLUMNS), key=key)
+    areas = sorted(MatchArea.objects.values_list(*match_index.AREA_COLUMNS), key=key)
+    return sites, areas
+
+
+def in_step() -> bool:
+    """The rows are what a rebuild from the HSDS tables writes."""
+    before = rows()
+    match_index.refresh_all()
+    return rows() == before
+
+
+def sites_of(service: Service) -> list[tuple[Any, ...]]:
+    return list(
+        MatchSite.objects.filter(service=service).values_list(
+            "latitude", "longitude", "confidential", "not_full", "terms", "languages"
+        )
+    )
+
+
+# --- what a row says ---------------------------------------------------------------------------
+
+
+def test_a_row_holds_what_the_rules_read() -> None:
+    service = service_at("Shelter", MIAMI, minimum_age=12, maximum_age=20, terms=("1121", "20036"))
+    make_language(service=service, code="spa")
+    capacity(service, 0)
+    row = MatchSite.objects.get(service=service)
+    assert (row.latitude, row.longitude, row.confidential) == (*MIAMI, False)
+    assert (row.minimum_age, row.maximum_age) == (12, 20)
+    assert row.terms == "|1121|20036|"
+    assert row.languages == "|es|"  # ISO 639-3 "spa" is read as 639-1 "es"
+    assert row.not_full is False
+
+
+def test_a_confidential_location_is_held_at_its_general_area_only() -> None:
+    real = (25.7613, -80.2401)
+    service = service_at("Safe house", real, confidential=True)
+    assert sites_of(service)[0][:3] == (25.875, -80.125, True)
+    held = {(lat, lon) for lat, lon in MatchSite.objects.values_list("latitude", "longitude")}
+    assert real not in held
+    assert geo.general_area(*real) in held
+
+
+def test_area_keys_are_the_whole_name_and_its_zips() -> None:
+    assert match_index.area_keys(" 33101, 33125 and Miami-Dade ") == {
+        "33101",
+        "33125",
+        "33101, 33125 and miami-dade",
+    }
+    assert match_index.area_keys("Suite 123456") == {"suite 123456"}  # six digits: no ZIP
+    assert match_index.area_keys("x" * 201) == set()
+
+
+# --- every way of writing keeps it in step ------------------------------------------------------
+
+
+def test_the_listing_actions_keep_it_in_step(world: World) -> None:
+    listing = harbor(world)  # create organization, service with terms, two locations, beds
+    assert in_step()
+    assert sites_of(listing.shelter)[0][:3] == (*geo.general_area(29.6516, -82.3248), True)
+    actor = world.actor("ada")
+    actions.set_capacity(
+        actor=actor,
+        service=listing.shelter,
+        unit="beds",
+        available=0,
+        maximum=8,
+        expected_version=1,
+    )
+    assert in_step()
+    assert sites_of(listing.shelter)[0][3] is False  # full now
+    listing.shelter.refresh_from_db()
+    actions.change_service(
+        actor=actor,
+        service=listing.shelter,
+        details=shelter_details(languages=("ht",), maximum_age=21),
+        expected_version=listing.shelter.version,
+        terms=[oe_term("1121"), oe_term("1135")],
+    )
+    assert in_step()
+    assert sites_of(listing.shelter)[0][4:] == ("|1121|1135|", "|ht|")
+    listing.shelter.refresh_from_db()
+    actions.change_service(
+        actor=actor,
+        service=listing.shelter,
+        details=shelter_details(status=ServiceStatus.INACTIVE),
+        expected_version=listing.shelter.version,
+    )
+    assert in_step()
+    assert not MatchSite.objects.filter(service=listing.shelter).exists()
+
+
+def test_saves_and_deletes_keep_it_in_step() -> None:
+    service = service_at("Shelter", MIAMI)
+    assert in_step()
+    tag_terms(service, "20037")
+    language = make_language(location=service.service_at_locations.get().location, code="vi")
+    make_service_area(service=service, name="Miami-Dade County, FL")
+    assert in_step()
+    assert sites_of(service)[0][4:] == ("|1121|20037|", "|vi|")
+    location = Location.objects.get(service_at_locations__service=service)
+    location.latitude, location.confidential = 26.1, True
+    location.save()
+    assert in_step()
+    language.delete()
+    ServiceArea.objects.get(service=service).delete()
+    assert in_step()
+    assert not MatchArea.objects.exists()
+    location.delete()
+    assert in_step()
+    assert not MatchSite.objects.exists()
+    service.delete()
+    assert in_step()
+
+
+def test_an_import_keeps_it_in_step() -> None:
+    directory_files.build_directory()
+    assert MatchSite.objects.exists()
+    assert in_step()
+    document = directory_files.changed(directory_files.harbor_house())
+    drop_in = document["locations"][0]
+    drop_in["latitude"] = 28.0  # moved
+    directory_files.load(document, "organization")
+    assert in_step()
+    document["services"] = []  # the file no longer lists the services: they are removed
+    directory_files.load(document, "organization")
+    assert in_step()
+
+
+def test_a_write_no_rule_reads_writes_no_index_row(world: World) -> None:
+    listing = harbor(world)
+    listing.shelter.refresh_from_db()
+    with CaptureQueriesContext(connection) as captured:
+        actions.change_service(
+            actor=world.actor("ada"),
+            service=listing.shelter,
+            details=shelter_details(name="Harbor Safe House (renamed)"),
+            expected_version=listing.shelter.version,
+        )
+    written = [
+        q["sql"]
+        for q in captured.captured_queries
+        if "directory_match" in q["sql"] and not q["sql"].lstrip().startswith("SELECT")
+    ]
+    assert written == []
+
+
+def test_deferred_refreshes_each_service_once_at_the_end() -> None:
+    service = service_at("Shelter", MIAMI)
+    with match_index.deferred() as pending:
+        tag_terms(service, "20036")
+        assert sites_of(service)[0][4] == "|1121|"  # not yet
+        assert service.pk in pending
+    assert sites_of(service)[0][4] == "|1121|20036|"
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def test_reindex_rewrites_everything_and_goes_on_after_an_id() -> None:
+    first = service_at("A shelter", MIAMI)
+    second = service_at("B shelter", MIAMI)
+    MatchSite.objects.all().delete()
+    out = StringIO()
+    call_command("directory_reindex", stdout=out)
+    assert "2 of 2 services" in out.getvalue()
+    assert MatchSite.objects.count() == 2
+    MatchSite.objects.all().delete()
+    ordered = sorted([first.pk, second.pk])
+    call_command("directory_reindex", after=ordered[0], stdout=StringIO())
+    assert list(MatchSite.objects.values_list("service_id", flat=True)) == [ordered[1]]
+
+
+def test_migrate_fills_an_index_never_written() -> None:
+    service_at("Shelter", MIAMI)
+    MatchSite.objects.all().delete()
+    match_index.fill_if_empty()
+    assert MatchSite.objects.count() == 1
+    # Once written, it is left alone (writes keep it in step).
+    Service.objects.update(minimum_age=3)
+    match_index.fill_if_empty()
+    assert MatchSite.objects.get().minimum_age is None
+
+
+def test_capacity_figures_follow_the_newest(world: World) -> None:
+    service = service_at("Shelter", MIAMI)
+    old = capacity(service, 3)
+    old.updated -= datetime.timedelta(days=1)
+    old.save()
+    capacity(service, 0)
+    assert sites_of(service)[0][3] is False
+    assert in_step()
+    assert Language.objects.count() == 0
