@@ -49,6 +49,7 @@ from continuum.referrals.matching import (
     match_services,
     place_for_zip,
     record_match,
+    record_search,
     subject_for,
 )
 
@@ -123,7 +124,9 @@ class ServiceMatchOut(Schema):
     score: float
     distance: str = Field(description="In words; a confidential location gives a band only.")
     distance_miles: float | None = Field(description="Null for a confidential location.")
-    distance_band_miles: int | None = Field(description="For a confidential location only.")
+    distance_band_miles: int | None = Field(
+        description="For a confidential location only: the 5-mile band its general area is in."
+    )
     confidential_location: bool
     service_area_covers_place: bool
     capacity: str
@@ -264,8 +267,9 @@ def _prefilled(payload: _YoungPersonIn, subject: Subject | None) -> list[str]:
 )
 def match_services_route(request: HttpRequest, payload: ServiceMatchIn) -> dict[str, Any]:
     """Services for a need (a case's need, a need domain, or words) near a ZIP code, best fit
-    first, each with why it fits and why it might not. A confidential location gives a
-    5-mile band, never its distance or address."""
+    first, each with why it fits and why it might not. A confidential location is measured
+    from its general area (a fixed grid square), in 5-mile bands, never from its address.
+    Every search is audited (counts only)."""
     actor = request_actor(request)
     policy.require(actor, policy.Permission.VIEW_DIRECTORY)
     subject = _subject(actor, payload.case_id, payload.need_id)
@@ -285,6 +289,8 @@ def match_services_route(request: HttpRequest, payload: ServiceMatchIn) -> dict[
     found = match_services(criteria)
     if subject is not None:
         record_match(actor, subject, step="match", found=len(found))
+    else:
+        record_search(actor, step="search", found=len(found))
     return {
         "place": place.label if place else None,
         "prefilled": _prefilled(payload, subject),
@@ -298,7 +304,8 @@ def match_services_route(request: HttpRequest, payload: ServiceMatchIn) -> dict[
 def match_placements_route(request: HttpRequest, payload: PlacementMatchIn) -> dict[str, Any]:
     """Certified safe houses and safe foster homes for the young person, far from the area to
     avoid (placements nearer than the minimum distance are left out; farther ones first).
-    For those who refer. No address, and distance only in 25-mile bands."""
+    For those who refer. No address, and distance only in 25-mile bands, from each home's
+    general area less the most a home in it could be nearer. Every search is audited."""
     actor = request_actor(request)
     policy.require(actor, policy.Permission.REFER)
     subject = _subject(actor, payload.case_id)
@@ -314,6 +321,8 @@ def match_placements_route(request: HttpRequest, payload: PlacementMatchIn) -> d
     found = placements.match_placements(criteria)
     if subject is not None:
         record_match(actor, subject, step="placement", found=len(found))
+    else:
+        record_search(actor, step="placement_search", found=len(found))
     return {
         "prefilled": _prefilled(payload, subject),
         "results": [_placement_out(m) for m in found],

@@ -25,6 +25,7 @@ from continuum.referrals.matching import (
     domain_codes,
     match_services,
     record_match,
+    record_search,
     subject_for,
 )
 from continuum.referrals.placements import match_placements
@@ -51,7 +52,10 @@ def match(request: HttpRequest, actor: Actor) -> HttpResponse:
     services, not people, and nothing about a young person is read or kept)."""
     policy.require(actor, policy.Permission.VIEW_DIRECTORY)
     form = MatchForm(posted(request), initial={"radius": 25})
-    found = match_services(form.criteria()) if form.is_bound and form.is_valid() else None
+    found = None
+    if form.is_bound and form.is_valid():
+        found = match_services(form.criteria())
+        record_search(actor, step="search", found=len(found))
     return render(
         request,
         "referrals/match.html",
@@ -99,7 +103,10 @@ def placements(request: HttpRequest, actor: Actor) -> HttpResponse:
     supervisors), who place young people."""
     policy.require(actor, policy.Permission.REFER)
     form = PlacementForm(posted(request))
-    found = match_placements(form.criteria()) if form.is_bound and form.is_valid() else None
+    found = None
+    if form.is_bound and form.is_valid():
+        found = match_placements(form.criteria())
+        record_search(actor, step="placement_search", found=len(found))
     return render(
         request,
         "referrals/match_placements.html",

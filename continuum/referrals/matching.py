@@ -811,8 +811,9 @@ def record_match(actor: Actor, subject: Subject, *, step: str, found: int | None
     labels and counts only."""
     detail: dict[str, object] = {"step": step, "prefilled": subject.prefilled}
     if subject.need is not None:
+        # The need by id only: its domain (substance use, mental health) is a sensitive
+        # fact about the young person, and the audit log is read by auditors for all cases.
         detail["need"] = str(subject.need.pk)
-        detail["domain"] = subject.need.domain.code
     if found is not None:
         detail["found"] = found
     record(
@@ -823,6 +824,13 @@ def record_match(actor: Actor, subject: Subject, *, step: str, found: int | None
         obj=subject.need or subject.case,
         detail=detail,
     )
+
+
+def record_search(actor: Actor, *, step: str, found: int) -> None:
+    """Audit a search made for no case (a typed search, placements by hand): nothing about
+    a young person is read, but a run of searches is how someone would probe where the
+    directory's services are, so every one is on the record. Counts only."""
+    record(actor, AuditAction.REFERRAL_MATCHED, detail={"step": step, "found": found})
 
 
 # The U.S. states and territories by postal code, for service areas named in full.

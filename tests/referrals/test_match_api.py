@@ -64,7 +64,12 @@ def test_typed_match_ranks_and_explains(world: World, need: Need) -> None:
     old = next(r for r in results if r["service_name"] == "Old listing shelter")
     assert old["stale"] is True
     assert any("Capacity not reported" in c for c in old["cautions"])
-    assert not AuditEntry.objects.filter(action=AuditAction.REFERRAL_MATCHED).exists()
+    # A search for no case is audited too, counts only: a run of them is how someone would
+    # probe where services are.
+    entry = AuditEntry.objects.get(action=AuditAction.REFERRAL_MATCHED)
+    assert entry.detail == {"step": "search", "found": len(results)}
+    assert entry.case_id is None
+    assert entry.survivor_id is None
 
 
 def test_a_confidential_location_gives_a_band_only(world: World, need: Need) -> None:
@@ -95,7 +100,8 @@ def test_for_a_case_need_the_record_fills_in_and_the_match_is_audited(
     assert entry is not None
     assert entry.case_id == world.case.pk
     assert entry.detail["found"] == 3
-    assert entry.detail["domain"] == "shelter"
+    assert entry.detail["need"] == str(need.pk)
+    assert "domain" not in entry.detail  # a need's kind is sensitive: by id only
 
 
 def test_what_is_sent_wins_over_the_record(world: World, need: Need) -> None:
