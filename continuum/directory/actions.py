@@ -344,6 +344,7 @@ def mark_still_true(*, actor: Actor, service: Service, expected_version: int) ->
             "assurer_email": _assurer_email(organization),
         },
     )
+    match_index.refresh([service.pk])  # ranking reads when it was checked
     _audit(actor, AuditAction.LISTING_VERIFIED, service, "still_true")
     return service
 

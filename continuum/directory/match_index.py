@@ -25,11 +25,12 @@ Matching reads only the rules from here; it explains results from the HSDS table
 from __future__ import annotations
 
 import contextlib
+import datetime
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import transaction
@@ -48,7 +49,7 @@ from continuum.directory.models import (
     ServiceCapacity,
     ServiceStatus,
 )
-from continuum.directory.need_terms import GENDER_TERMS, NEED_DOMAIN_TERMS
+from continuum.directory.need_terms import GENDER_TERMS, NEED_DOMAIN_TERMS, SITUATION_TERMS
 
 CHUNK = 500
 AREA_KEY_LENGTH = 200
@@ -88,9 +89,12 @@ def member(column: str, value: str) -> Q:
     return Q(**{f"{column}__contains": f"|{value}|"})
 
 
-# The Open Eligibility codes matching reads: the need domains' terms, and the genders.
-MATCHED_CODES = frozenset({code for codes in NEED_DOMAIN_TERMS.values() for code in codes}) | set(
-    GENDER_TERMS
+# The Open Eligibility codes matching reads: the need domains' terms, the genders, and the
+# situations a case manager may prefer (which only rank).
+MATCHED_CODES = frozenset(
+    {code for codes in NEED_DOMAIN_TERMS.values() for code in codes}
+    | set(GENDER_TERMS)
+    | set(SITUATION_TERMS)
 )
 _ZIP_IN_NAME = re.compile(r"(?<![0-9])[0-9]{5}(?![0-9])")
 
@@ -162,44 +166,90 @@ def _refresh_chunk(ids: list[UUID]) -> None:
     _write_difference(MatchArea, ids, areas, AREA_COLUMNS)
 
 
-FACT_COLUMNS = ("service_id", "minimum_age", "maximum_age", "terms", "languages", "not_full")
+class Facts(NamedTuple):
+    """What the index says of a service, on each of its rows: what the hard rules read, and
+    what ranking reads (matching._rank_lightly), so that ranking every service found needs
+    no other query."""
+
+    minimum_age: float | None
+    maximum_age: float | None
+    terms: str  # "|code|code|": Open Eligibility codes among MATCHED_CODES
+    languages: str  # "|en|es|": ISO 639-1, the service's and its locations'
+    not_full: bool  # not known to be full (the rule: matching.not_full_q)
+    name: str
+    interpreted: bool  # it describes interpretation services
+    assured_date: datetime.date | None  # last checked (stale or not)
+    room: bool | None  # the newest figure of some unit has room; None: none reported
+    capacity_updated: datetime.datetime | None  # the newest figure's time
+
+
+FACT_COLUMNS = ("service_id", *Facts._fields)
 SITE_COLUMNS = (*FACT_COLUMNS, "latitude", "longitude", "confidential")
 AREA_COLUMNS = (*FACT_COLUMNS, "key")
 
 
-def _rows_for(ids: list[UUID]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The rows the services should have: (SITE_COLUMNS) and (AREA_COLUMNS) tuples."""
-    services = Service.objects.filter(pk__in=ids, status=ServiceStatus.ACTIVE)
-    ages = {
-        pk: (low, high)
-        for pk, low, high in services.values_list("pk", "minimum_age", "maximum_age")
-    }
-    if not ages:
-        return [], []
-    active = list(ages)
+def service_facts(ids: Sequence[UUID]) -> dict[UUID, Facts]:
+    """The Facts of each of these services that is active, from the HSDS tables (six
+    queries). What the index rows hold, and what matching reads where there is no index row
+    to read (a search with no place)."""
+    services = Service.objects.filter(pk__in=list(ids), status=ServiceStatus.ACTIVE)
+    rows = services.values_list(
+        "pk", "minimum_age", "maximum_age", "name", "interpretation_services", "assured_date"
+    )
+    listing = {pk: rest for pk, *rest in rows}
+    if not listing:
+        return {}
+    active = list(listing)
     terms, spoken = _terms_of(active), _languages_of(active)
     not_full = set(
         Service.objects.filter(pk__in=active).filter(not_full_q()).values_list("pk", flat=True)
     )
-
-    def facts(service_id: UUID) -> tuple[Any, ...]:
-        low, high = ages[service_id]
-        return (
-            service_id,
-            low,
-            high,
-            listed(terms[service_id]),
-            listed(spoken[service_id]),
-            service_id in not_full,
+    figures = _newest_figures(active)
+    facts = {}
+    for pk, (low, high, name, interpretation, assured_date) in listing.items():
+        newest = figures.get(pk, {})
+        facts[pk] = Facts(
+            minimum_age=low,
+            maximum_age=high,
+            terms=listed(terms[pk]),
+            languages=listed(spoken[pk]),
+            not_full=pk in not_full,
+            name=name,
+            interpreted=bool(interpretation),
+            assured_date=assured_date,
+            room=any(available > 0 for available, _at in newest.values()) if newest else None,
+            capacity_updated=max((at for _available, at in newest.values()), default=None),
         )
+    return facts
 
+
+def _newest_figures(
+    ids: list[UUID],
+) -> dict[UUID, dict[UUID, tuple[float, datetime.datetime]]]:
+    """Service id -> unit id -> its newest figure (available, updated)."""
+    newest: dict[UUID, dict[UUID, tuple[float, datetime.datetime]]] = defaultdict(dict)
+    rows = ServiceCapacity.objects.filter(service_id__in=ids).order_by("updated")
+    for service_id, unit_id, available, updated in rows.values_list(
+        "service_id", "unit_id", "available", "updated"
+    ):
+        if service_id is not None:
+            newest[service_id][unit_id] = (available, updated)  # later rows are newer
+    return newest
+
+
+def _rows_for(ids: list[UUID]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rows the services should have: (SITE_COLUMNS) and (AREA_COLUMNS) tuples."""
+    facts = service_facts(ids)
+    if not facts:
+        return [], []
+    active = list(facts)
     sites = ServiceAtLocation.objects.filter(
         service_id__in=active, location__latitude__isnull=False, location__longitude__isnull=False
     ).values_list(
         "service_id", "location__latitude", "location__longitude", "location__confidential"
     )
     site_rows = [
-        (*facts(service_id), *_point(lat, lon, confidential))
+        (service_id, *facts[service_id], *_point(lat, lon, confidential))
         for service_id, lat, lon, confidential in sites
         if service_id is not None
     ]
@@ -210,9 +260,9 @@ def _rows_for(ids: list[UUID]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, .
     ).values_list("service_at_location__service_id", "name")
     keys: dict[UUID, set[str]] = defaultdict(set)
     for service_id, name in [*direct, *through_sites]:
-        if service_id in ages:
+        if service_id in facts:
             keys[service_id].update(area_keys(name))
-    area_rows = [(*facts(pk), key) for pk, found in keys.items() for key in sorted(found)]
+    area_rows = [(pk, *facts[pk], key) for pk, found in keys.items() for key in sorted(found)]
     return site_rows, area_rows
 
 

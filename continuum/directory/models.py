@@ -350,7 +350,8 @@ class MatchRow(models.Model):
     tables above and rewritten by match_index.refresh whenever they change, never edited.
 
     `terms` and `languages` are lists written "|a|b|" so that one LIKE tests one member:
-    the service's Open Eligibility codes that matching reads (need domains, genders), and
+    the service's Open Eligibility codes that matching reads (need domains, genders,
+    preferred situations), and
     the ISO 639-1 codes listed by the service or any of its locations. `not_full` is "not
     known to be full": the newest figure of some unit has room, or none was reported."""
 
@@ -360,6 +361,12 @@ class MatchRow(models.Model):
     terms = models.TextField(default="")
     languages = models.TextField(default="")
     not_full = models.BooleanField(default=True)
+    # What ranking reads (match_index.Facts), so that ranking needs no other query.
+    name = models.TextField(default="")
+    interpreted = models.BooleanField(default=False)
+    assured_date = models.DateField(null=True)
+    room = models.BooleanField(null=True)
+    capacity_updated = models.DateTimeField(null=True)
 
     class Meta:
         abstract = True

@@ -21,6 +21,9 @@ from __future__ import annotations
 # Open Eligibility's human situations that say which genders a service is for: women,
 # men, transgender (matching reads them to rule out or caution).
 GENDER_TERMS: tuple[str, str, str] = ("20036", "20037", "20038")
+# And those a case manager may prefer (matching.PREFERRED_SITUATIONS says them in words):
+# survivors of trafficking, LGBTQ, teens, foster care, parents.
+SITUATION_TERMS: tuple[str, ...] = ("20084", "20078", "20004", "20040", "20076")
 
 NEED_DOMAIN_TERMS: dict[str, tuple[str, ...]] = {
     "shelter": (

@@ -59,9 +59,11 @@ from continuum.cases.queries import case_for
 from continuum.directory import geo, taxonomy
 from continuum.directory.match_index import (
     LANGUAGE_ALIASES,
+    Facts,
     language_code,
     member,
     not_full_q,
+    service_facts,
 )
 from continuum.directory.models import (
     Attribute,
@@ -80,6 +82,7 @@ from continuum.directory.queries import (
     checked_label,
     is_stale,
     latest_capacities,
+    stale_since,
 )
 from continuum.needs.models import Need
 from continuum.needs.queries import may_read_needs, needs_of
@@ -403,22 +406,30 @@ class _Near:
         return float(distance_band(self.miles)) if self.confidential else self.miles
 
 
-def _nearby(criteria: MatchCriteria, place: Place, radius: float) -> dict[UUID, _Near]:
+# Service id -> what its index rows say of it (match_index.Facts), for ranking.
+Listed = dict[UUID, Facts]
+FACT_FIELDS = Facts._fields
+
+
+def _nearby(
+    criteria: MatchCriteria, place: Place, radius: float, listed: Listed
+) -> dict[UUID, _Near]:
     """Service id -> its nearest site within the radius (one query, on the match index). A
     confidential site is at its general area in the index: the box, the radius and the
     distance all use that point, so no answer depends on where the safe house really is."""
     box = geo.bounding_box(place.latitude, place.longitude, radius)
     rows = _indexed(MatchSite.objects.filter(geo.within_box("", box)), criteria).values_list(
-        "service_id", "latitude", "longitude", "confidential"
+        "service_id", "latitude", "longitude", "confidential", *FACT_FIELDS
     )
     nearest: dict[UUID, _Near] = {}
-    for service_id, lat, lon, confidential in rows:
+    for service_id, lat, lon, confidential, *facts in rows:
         miles = geo.haversine_miles(place.latitude, place.longitude, lat, lon)
         if not miles <= radius + RADIUS_SLACK_MILES:
             continue
         near = _Near(miles, confidential)
         if service_id not in nearest or near.ranked < nearest[service_id].ranked:
             nearest[service_id] = near
+            listed[service_id] = Facts(*facts)
     return nearest
 
 
@@ -426,12 +437,16 @@ def _nearby(criteria: MatchCriteria, place: Place, radius: float) -> dict[UUID, 
 RADIUS_SLACK_MILES = 1e-6
 
 
-def _covering(criteria: MatchCriteria, place: Place) -> set[UUID]:
+def _covering(criteria: MatchCriteria, place: Place, listed: Listed) -> set[UUID]:
     """The candidates with a service area covering the place, however far they are (one
     query, on the match index's area names)."""
     keys = sorted(area_names(place))
     rows = _indexed(MatchArea.objects.filter(key__in=keys), criteria)
-    return set(rows.values_list("service_id", flat=True))
+    covering = set()
+    for service_id, *facts in rows.values_list("service_id", *FACT_FIELDS):
+        covering.add(service_id)
+        listed.setdefault(service_id, Facts(*facts))
+    return covering
 
 
 # --- Step 3: fit ----------------------------------------------------------------------------
@@ -546,19 +561,34 @@ def explain_capacity(
     if not capacities:
         cautions.append(_("Capacity not reported: call to ask whether they have room"))
         return 0.0
-    newest = max(c.updated for c in capacities)
-    age_days = (today - timezone.localdate(newest)).days
     words = capacity_words(capacities, today)
     if any(c.available > 0 for c in capacities):
         fits.append(words)
-        score = 2.0
     else:
         cautions.append(_("Full now (%(words)s): ask about a waiting list") % {"words": words})
-        score = -3.0
+    age_days = _capacity_age(max(c.updated for c in capacities), today)
     if age_days > CAPACITY_OLD_AFTER_DAYS:
         cautions.append(_("Capacity last updated %(days)s days ago") % {"days": age_days})
-        score -= 0.5
-    return score
+    return capacity_points(
+        any(c.available > 0 for c in capacities), max(c.updated for c in capacities), today
+    )
+
+
+def _capacity_age(newest: datetime.datetime, today: datetime.date) -> int:
+    return (today - timezone.localdate(newest)).days
+
+
+def capacity_points(
+    room: bool | None, newest: datetime.datetime | None, today: datetime.date
+) -> float:
+    """Room now (in the newest figure of some unit) ranks up, full ranks down, not reported
+    (room None) is neither; a figure older than a week costs half a point."""
+    if room is None or newest is None:
+        return 0.0
+    points = 2.0 if room else -3.0
+    if _capacity_age(newest, today) > CAPACITY_OLD_AFTER_DAYS:
+        points -= 0.5
+    return points
 
 
 def explain_age(service: Service, age: int | None, fits: list[str], cautions: list[str]) -> float:
@@ -573,7 +603,12 @@ def explain_age(service: Service, age: int | None, fits: list[str], cautions: li
         fits.append(_("Serves any age"))
     else:
         fits.append(_("Serves age %(age)s (%(ages)s)") % {"age": age, "ages": ages_served(service)})
-    return 1.0
+    return age_points(age)
+
+
+def age_points(age: int | None) -> float:
+    """A service past the hard rule serves the age asked: a point when one was asked."""
+    return 0.0 if age is None else 1.0
 
 
 def explain_gender(
@@ -585,75 +620,110 @@ def explain_gender(
     words = _(" and ").join(_(SERVES_WORDS[code]) for code in served)
     if own_gender_terms(gender, transgender) & set(served):
         fits.append(_("For %(who)s") % {"who": words})
-        return 1.0
-    if gender is None and not transgender:
-        if {WOMEN, MEN} <= set(served):
-            return 0.0  # girls and boys alike: nothing to check for someone not described
-        cautions.append(_("Listed only for %(who)s: check this fits them") % {"who": words})
+    elif gender is None and not transgender:
+        if not {WOMEN, MEN} <= set(served):  # girls and boys alike: nothing to check
+            cautions.append(_("Listed only for %(who)s: check this fits them") % {"who": words})
     else:
         cautions.append(
             _("Listed only for %(who)s: ask whether they would welcome this young person")
             % {"who": words}
         )
-    return 0.0
+    return gender_points(tags, gender, transgender)
+
+
+def gender_points(tags: set[str], gender: Gender | None, transgender: bool) -> float:
+    """A point for a service listed for the young person's own gender."""
+    served = {code for code in GENDER_TERMS if code in tags}
+    return 1.0 if own_gender_terms(gender, transgender) & served else 0.0
 
 
 def explain_language(
     service: Service, spoken: set[str], language: str, fits: list[str], cautions: list[str]
 ) -> float:
+    points = language_points(spoken, language, bool(service.interpretation_services))
     if not language:
-        return 0.0
+        return points
     base = language_code(language)
     name = language_name(base)
     if base in spoken:
         fits.append(_("Staff speak %(language)s") % {"language": name})
-        return 2.0
-    if base == ENGLISH and not spoken:
-        return 0.0  # a listing that names no language is taken to be in English
-    if service.interpretation_services:
+    elif base == ENGLISH and not spoken:
+        pass  # a listing that names no language is taken to be in English
+    elif service.interpretation_services:
         cautions.append(
             _("No staff listed who speak %(language)s; offers interpretation: %(how)s")
             % {"language": name, "how": service.interpretation_services}
         )
-        return 0.5
-    cautions.append(_("No staff listed who speak %(language)s") % {"language": name})
-    return -1.0
+    else:
+        cautions.append(_("No staff listed who speak %(language)s") % {"language": name})
+    return points
+
+
+def language_points(spoken: set[str], language: str, interpretation: bool) -> float:
+    """Staff who speak it rank up; interpretation a little; neither ranks down."""
+    if not language:
+        return 0.0
+    base = language_code(language)
+    if base in spoken or (base == ENGLISH and not spoken):
+        return 2.0 if base in spoken else 0.0
+    return 0.5 if interpretation else -1.0
 
 
 def explain_situations(
     tags: set[str], preferred: Sequence[str], fits: list[str], cautions: list[str]
 ) -> float:
-    score = 0.0
     for code, words in PREFERRED_SITUATIONS.items():
         wanted = code in preferred
         if code in tags and (wanted or code == TRAFFICKING_SURVIVORS):
             fits.append(_("Listed as %(words)s") % {"words": _(words)})
-            score += 2 if wanted else 1
         elif wanted:
             cautions.append(_("Not listed as %(words)s") % {"words": _(words)})
-    return score
+    return situation_points(tags, preferred)
+
+
+def situation_points(tags: set[str], preferred: Sequence[str]) -> float:
+    """Two points for each situation asked for that it is listed for; one for working with
+    survivors of trafficking when not asked."""
+    points = 0.0
+    for code in PREFERRED_SITUATIONS:
+        wanted = code in preferred
+        if code in tags and (wanted or code == TRAFFICKING_SURVIVORS):
+            points += 2 if wanted else 1
+    return points
 
 
 def explain_documents(service: Service, lacks: Sequence[str], cautions: list[str]) -> float:
     if not lacks:
         return 0.0
-    asked = " " + " ".join(d.document.lower() for d in service.required_documents.all()) + " "
-    penalty = 0.0
-    for key in lacks:
-        if any(word in asked for word in DOCUMENT_WORDS.get(key, ())):
-            cautions.append(
-                _("Asks for %(document)s, which they do not have")
-                % {"document": _(DOCUMENT_LABELS[key])}
-            )
-            penalty -= 1
-    return penalty
+    asked = [d.document for d in service.required_documents.all()]
+    for key in _documents_lacking(asked, lacks):
+        cautions.append(
+            _("Asks for %(document)s, which they do not have")
+            % {"document": _(DOCUMENT_LABELS[key])}
+        )
+    return document_points(asked, lacks)
+
+
+def _documents_lacking(asked: Sequence[str], lacks: Sequence[str]) -> list[str]:
+    """Which of the documents they lack the listing's required documents name."""
+    text = " " + " ".join(document.lower() for document in asked) + " "
+    return [key for key in lacks if any(word in text for word in DOCUMENT_WORDS.get(key, ()))]
+
+
+def document_points(asked: Sequence[str], lacks: Sequence[str]) -> float:
+    return -float(len(_documents_lacking(asked, lacks))) if lacks else 0.0
 
 
 def stale_caution(service: Service, today: datetime.date, cautions: list[str]) -> float:
-    if not is_stale(service, today):
-        return 0.0
-    cautions.append(_("%(checked)s: call to confirm") % {"checked": checked_label(service, today)})
-    return -1.0
+    if is_stale(service, today):
+        cautions.append(
+            _("%(checked)s: call to confirm") % {"checked": checked_label(service, today)}
+        )
+    return stale_points(service.assured_date, today)
+
+
+def stale_points(assured_date: datetime.date | None, today: datetime.date) -> float:
+    return -1.0 if stale_since(assured_date, today) else 0.0
 
 
 def _explain_place(match: Match, criteria: MatchCriteria) -> float:
@@ -680,9 +750,22 @@ def _explain_place(match: Match, criteria: MatchCriteria) -> float:
             _("Its service area covers %(place)s, though it is more than %(radius)s miles away")
             % {"place": place.label, "radius": f"{criteria.radius_miles:g}"}
         )
+    return place_points(match.ranked_distance, criteria)
+
+
+def place_points(ranked_distance: float, criteria: MatchCriteria) -> float:
+    """Nearer ranks up, from 2 points at the place to 0 at the radius; a service found only
+    through its service area (no distance: infinite) gets 1."""
+    if criteria.place is None:
+        return 0.0
+    if math.isinf(ranked_distance):
         return 1.0
     radius = max(criteria.radius_miles, MIN_RADIUS)
-    return 2 * (1 - min(match.ranked_distance, radius) / radius)
+    return 2 * (1 - min(ranked_distance, radius) / radius)
+
+
+def offered_points(tags: set[str], criteria: MatchCriteria) -> float:
+    return 3.0 if tags & set(domain_codes(criteria.domain)) else 0.0
 
 
 def _explain(
@@ -694,7 +777,7 @@ def _explain(
     if offered:
         names = sorted(taxonomy.term(code).name for code in offered)
         fits.append(_("Offers %(terms)s") % {"terms": ", ".join(names)})
-        score += 3
+    score += offered_points(tags, criteria)
     score += explain_age(service, criteria.age, fits, cautions)
     score += explain_gender(tags, criteria.gender, criteria.transgender, fits, cautions)
     score += explain_language(service, spoken, criteria.language, fits, cautions)
@@ -709,48 +792,100 @@ def _explain(
 # --- The query ------------------------------------------------------------------------------
 
 
-def _candidate_ids(
-    criteria: MatchCriteria,
-) -> tuple[list[UUID], dict[UUID, _Near], set[UUID]]:
+@dataclass
+class _Found:
+    """What step 2 found: the services, how near, which cover the place, and what the index
+    says of each (with no place, the same facts read from the tables)."""
+
+    ids: list[UUID]
+    facts: dict[UUID, Facts]
+    nearest: dict[UUID, _Near] = field(default_factory=dict)
+    covering: set[UUID] = field(default_factory=set)
+
+    def tags(self, service_id: UUID) -> set[str]:
+        return _members(self.facts[service_id].terms)
+
+    def spoken(self, service_id: UUID) -> set[str]:
+        return _members(self.facts[service_id].languages)
+
+
+def _members(listed: str) -> set[str]:
+    return set(listed.strip("|").split("|")) if listed else set()
+
+
+def _found(criteria: MatchCriteria) -> _Found:
     place = criteria.place
     if place is None:
-        services = candidates(criteria)
-        return list(services.values_list("pk", flat=True)[:MAX_WITHOUT_PLACE]), {}, set()
-    nearest = _nearby(criteria, place, criteria.radius_miles)
-    covering = _covering(criteria, place)
-    return list(nearest.keys() | covering), nearest, covering
+        ids = list(candidates(criteria).values_list("pk", flat=True)[:MAX_WITHOUT_PLACE])
+        facts = service_facts(ids)
+        return _Found([pk for pk in ids if pk in facts], facts)
+    listed: Listed = {}
+    nearest = _nearby(criteria, place, criteria.radius_miles, listed)
+    covering = _covering(criteria, place, listed)
+    return _Found(list(nearest.keys() | covering), listed, nearest, covering)
+
+
+def _rank_lightly(found: _Found, criteria: MatchCriteria, today: datetime.date) -> list[UUID]:
+    """The best `limit` services, in order, scored from what the index says of them (no
+    query, but one for the documents they lack; no model objects, no words): explaining
+    costs about a millisecond a service, and only those shown need it. The points are the
+    explanation's own (`*_points`), added in the same order, so the order is the one
+    `_explain` gives (tests/referrals/test_bench.py checks)."""
+    documents: dict[UUID, list[str]] = defaultdict(list)
+    if criteria.lacks_documents:
+        for service_id, document in RequiredDocument.objects.filter(
+            service_id__in=found.ids
+        ).values_list("service_id", "document"):
+            documents[service_id].append(document)
+    ranked = []
+    for service_id in found.ids:
+        facts, tags = found.facts[service_id], found.tags(service_id)
+        near = found.nearest.get(service_id)
+        distance = near.ranked if near else math.inf
+        score = offered_points(tags, criteria)
+        score += age_points(criteria.age)
+        score += gender_points(tags, criteria.gender, criteria.transgender)
+        score += language_points(found.spoken(service_id), criteria.language, facts.interpreted)
+        score += place_points(distance, criteria)
+        score += capacity_points(facts.room, facts.capacity_updated, today)
+        score += situation_points(tags, criteria.preferred_situations)
+        score += document_points(documents[service_id], criteria.lacks_documents)
+        score += stale_points(facts.assured_date, today)
+        ranked.append((-score, distance, facts.name, str(service_id), service_id))
+    ranked.sort()
+    return [row[-1] for row in ranked[: criteria.limit]]
 
 
 def match_services(criteria: MatchCriteria) -> list[Match]:
     """Services for this need, best fit first, each with its reasons. See the module doc.
 
-    At most eight queries, whatever the number of services found."""
+    A fixed number of queries, whatever the number found: five with a place (six when
+    documents they lack are asked), ten without."""
     today = criteria.on()
-    ids, nearest, covering = _candidate_ids(criteria)
-    details = _with_details(ids)
-    tags = tags_of(ids)
-    spoken = languages_of(ids)
+    found = _found(criteria)
+    shown = _rank_lightly(found, criteria, today)
+    details = _with_details(shown)
     matches = []
-    for service_id in ids:
+    for service_id in shown:
         service = details[service_id]
-        near = nearest.get(service_id)
+        near = found.nearest.get(service_id)
         capacities = latest_capacities(service.capacities.all())
         match = Match(
             service=service,
             distance_miles=None if near is None or near.confidential else near.miles,
             distance_band_miles=distance_band(near.miles) if near and near.confidential else None,
             confidential=bool(near and near.confidential),
-            covers_place=service_id in covering,
+            covers_place=service_id in found.covering,
             capacities=capacities,
             capacity_label=capacity_words(capacities, today),
             has_room=any(c.available > 0 for c in capacities) if capacities else None,
             stale=is_stale(service, today),
             checked=checked_label(service, today),
         )
-        _explain(match, criteria, tags.get(service_id, set()), spoken[service_id], today)
+        _explain(match, criteria, found.tags(service_id), found.spoken(service_id), today)
         matches.append(match)
     matches.sort(key=_rank)
-    return matches[: criteria.limit]
+    return matches
 
 
 def _rank(match: Match) -> tuple[float, float, str, str]:

@@ -135,6 +135,20 @@ def test_the_listing_actions_keep_it_in_step(world: World) -> None:
     assert not MatchSite.objects.filter(service=listing.shelter).exists()
 
 
+def test_still_true_is_in_the_index(world: World) -> None:
+    listing = harbor(world)
+    Service.objects.filter(pk=listing.shelter.pk).update(assured_date=datetime.date(2020, 1, 1))
+    match_index.refresh([listing.shelter.pk])
+    listing.shelter.refresh_from_db()
+    actions.mark_still_true(
+        actor=world.actor("ada"), service=listing.shelter, expected_version=listing.shelter.version
+    )
+    assert in_step()
+    assert (
+        MatchSite.objects.get(service=listing.shelter).assured_date == listing.shelter.assured_date
+    )
+
+
 def test_saves_and_deletes_keep_it_in_step() -> None:
     service = service_at("Shelter", MIAMI)
     assert in_step()
@@ -172,14 +186,14 @@ def test_an_import_keeps_it_in_step() -> None:
     assert in_step()
 
 
-def test_a_write_no_rule_reads_writes_no_index_row(world: World) -> None:
+def test_a_write_nothing_in_the_index_reads_writes_no_index_row(world: World) -> None:
     listing = harbor(world)
     listing.shelter.refresh_from_db()
     with CaptureQueriesContext(connection) as captured:
         actions.change_service(
             actor=world.actor("ada"),
             service=listing.shelter,
-            details=shelter_details(name="Harbor Safe House (renamed)"),
+            details=shelter_details(description="Beds for girls, staff day and night."),
             expected_version=listing.shelter.version,
         )
     written = [
@@ -236,3 +250,12 @@ def test_capacity_figures_follow_the_newest(world: World) -> None:
     assert sites_of(service)[0][3] is False
     assert in_step()
     assert Language.objects.count() == 0
+
+
+def test_the_index_holds_every_code_matching_ranks_by() -> None:
+    from continuum.referrals import matching
+
+    ranked_by = set(matching.PREFERRED_SITUATIONS) | set(matching.GENDER_TERMS)
+    for codes in matching.NEED_DOMAIN_TERMS.values():
+        ranked_by.update(codes)
+    assert ranked_by <= match_index.MATCHED_CODES

@@ -19,12 +19,13 @@ from continuum.directory.models import (
     ServiceAtLocation,
 )
 from continuum.directory.need_terms import NEED_DOMAIN_TERMS
-from continuum.referrals import bench
+from continuum.referrals import bench, matching
 from continuum.referrals.matching import (
     STATE_NAMES,
     MatchCriteria,
     area_names,
     candidates,
+    match_services,
     place_for_zip,
 )
 
@@ -126,6 +127,34 @@ def test_the_match_index_answers_as_the_hsds_tables_do(directory: bench.BuildRep
             assert set(bench.orm_match(asked)) == expected, asked
             compared += len(expected)
     assert compared >= 20
+
+
+def test_only_the_shown_are_explained_and_the_order_is_the_explanations(
+    directory: bench.BuildReport,
+) -> None:
+    """match_services ranks every service found from light rows and explains only the best
+    `limit`: that order must be the one the explanations' scores give, whatever is asked."""
+    compared = 0
+    for n, question in enumerate(bench.random_queries(30, seed=SMALL.seed + 2)):
+        asked = dataclasses.replace(
+            question,
+            radius_miles=300.0,
+            gender=("female", "male", None)[n % 3],
+            preferred_situations=(("20084", "20004"), ())[n % 2],
+            lacks_documents=(("photo_id", "proof_of_address"), ())[n % 2],
+            language_required=n % 4 == 0,
+            room_today=n % 3 == 0,
+        )
+        unlimited = bench.unlimited(asked)
+        everything = match_services(unlimited)  # every one explained, then sorted by _rank
+        explained = [m.service.pk for m in everything]
+        found = matching._found(unlimited)
+        assert matching._rank_lightly(found, unlimited, unlimited.on()) == explained, asked
+        for limit in (1, 5, 25):
+            shown = match_services(dataclasses.replace(asked, limit=limit))
+            assert [m.service.pk for m in shown] == explained[:limit], asked
+        compared += len(everything)
+    assert compared >= 80
 
 
 def test_service_areas_are_found_the_same_way(directory: bench.BuildReport) -> None:

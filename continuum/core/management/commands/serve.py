@@ -21,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, host: str, port: int, threads: int, **options: Any) -> None:
         from waitress import serve
 
+        from continuum.core.startup import settle
         from continuum.demo.models import DemoInstallation
 
         if settings.HTTPS and DemoInstallation.objects.exists():
@@ -40,4 +41,5 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"Idle sign-out after {settings.IDLE_TIMEOUT_SECONDS // 60} minutes.")
         self.stdout.write("Press Ctrl+C to stop.\n")
+        settle()  # after start-up: the ZIP table loaded, and out of the collector's way
         serve(application, host=host, port=port, threads=threads, ident="Continuum")

@@ -35,6 +35,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from continuum.core.startup import settle
 from continuum.referrals import bench
 
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/continuum_bench"
@@ -217,6 +218,7 @@ class Command(BaseCommand):
             f"Timing {options['queries']} queries after {options['warmup']} warm-up, "
             "each both ways..."
         )
+        settle()  # as `continuum serve` does before serving
         measurement = bench.measure(
             queries, warmup=options["warmup"], budget_seconds=options["budget"], progress=say
         )
