@@ -318,18 +318,34 @@ def add_care_team_member(
 
 
 def join_care_team(
-    *, actor: Actor, case: Case, agency: Agency, role: CareTeamRole, user: User | None = None
+    *,
+    actor: Actor,
+    case: Case,
+    agency: Agency,
+    role: CareTeamRole,
+    user: User | None = None,
+    named_on_timeline: bool = True,
 ) -> CareTeamMember:
     """Put an agency on the team as part of another action that has checked its own right
     to (convening an MDT staffing puts the convener on it). Joining does not open the
-    survivor's data: that still takes a release. Idempotent."""
+    survivor's data: that still takes a release. Idempotent. `named_on_timeline` False:
+    the timeline line does not say who joined (a provider accepting a substance-use or
+    mental-health referral: its name would say what the referral was for)."""
     active = case.care_team.filter(removed_at__isnull=True, agency=agency, role=role, user=user)
     existing = active.first()
-    return existing or _add_member(actor, case, agency=agency, user=user, role=role)
+    return existing or _add_member(
+        actor, case, agency=agency, user=user, role=role, named_on_timeline=named_on_timeline
+    )
 
 
 def _add_member(
-    actor: Actor, case: Case, *, agency: Agency, user: User | None, role: CareTeamRole
+    actor: Actor,
+    case: Case,
+    *,
+    agency: Agency,
+    user: User | None,
+    role: CareTeamRole,
+    named_on_timeline: bool = True,
 ) -> CareTeamMember:
     member = CareTeamMember.objects.create(
         case=case, agency=agency, user=user, role=role, added_by=actor.user
@@ -346,7 +362,10 @@ def _add_member(
         case,
         EventKind.TEAM_MEMBER_ADDED,
         summary=_("%(who)s joined the care team as %(role)s")
-        % {"who": _member_label(member), "role": in_sentence(CareTeamRole(role).label)},
+        % {
+            "who": _member_label(member) if named_on_timeline else _("An agency"),
+            "role": in_sentence(CareTeamRole(role).label),
+        },
     )
     return member
 

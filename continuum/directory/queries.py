@@ -41,6 +41,7 @@ from continuum.directory.models import (
     Language,
     Location,
     Organization,
+    OtherRecord,
     Phone,
     Schedule,
     Service,
@@ -91,9 +92,14 @@ def ages_served(service: Service) -> str:
 
 def is_stale(service: Service, today: datetime.date) -> bool:
     """Never checked, or last checked more than CONTINUUM_DIRECTORY_STALE_DAYS days ago."""
-    if service.assured_date is None:
+    return stale_since(service.assured_date, today)
+
+
+def stale_since(assured_date: datetime.date | None, today: datetime.date) -> bool:
+    """is_stale, from the date the listing was last checked (None: never)."""
+    if assured_date is None:
         return True
-    return (today - service.assured_date).days > settings.CONTINUUM_DIRECTORY_STALE_DAYS
+    return (today - assured_date).days > settings.CONTINUUM_DIRECTORY_STALE_DAYS
 
 
 def checked_label(service: Service, today: datetime.date) -> str:
@@ -348,10 +354,19 @@ def service_detail(actor: Actor, service_id: UUID) -> ServiceDetail:
     keeps = _keeps(actor, service.organization)
     # A phone or an hour pinned to a hidden location would say something about it.
     hidden_links = {link.pk for link in links if link.location_id in hidden}
+    all_phones = list(service.phones.order_by("number"))
+    # So would a phone reached through a contact there (a house mother's mobile), or pinned
+    # to a confidential location this service is not linked to: the same rule, wherever the
+    # phone is tied (documents.hidden does the same for the published directory).
+    unseen = _unseen_ties(
+        actor, all_phones, known={loc.pk for loc in locations}, hidden=hidden | hidden_links
+    )
     phones = [
         p
-        for p in service.phones.order_by("number")
-        if p.location_id not in hidden and p.service_at_location_id not in hidden_links
+        for p in all_phones
+        if p.location_id not in hidden
+        and p.service_at_location_id not in hidden_links
+        and p.pk not in unseen
     ]
     schedules = [
         s
@@ -370,6 +385,56 @@ def service_detail(actor: Actor, service_id: UUID) -> ServiceDetail:
         cost_options=[_cost(c) for c in service.cost_options.order_by("option")],
         kept_by_actor=keeps,
     )
+
+
+def _unseen_ties(
+    actor: Actor, phones: list[Phone], *, known: set[UUID], hidden: set[UUID]
+) -> set[UUID]:
+    """The phones (ids) tied, through a contact or to a location or service-at-location not
+    among the service's own (`known` locations; `hidden` are the locations and links already
+    hidden), to a confidential location the actor may not see (shows_whereabouts). At most 3
+    queries, none when no phone has such a tie."""
+    contact_ids = {p.contact_id for p in phones if p.contact_id}
+    contacts: dict[UUID, set[UUID | None]] = {}
+    if contact_ids:
+        # Contacts are kept whole as OtherRecords: where they are is in their data.
+        for row in OtherRecord.objects.filter(table="contact", pk__in=contact_ids):
+            data = row.data if isinstance(row.data, dict) else {}
+            named = {_as_uuid(data.get(k)) for k in ("location_id", "service_at_location_id")}
+            contacts[row.pk] = {*named, row.parent_id}
+    ties: dict[UUID, set[UUID]] = {}
+    for p in phones:
+        tied = {p.location_id, p.service_at_location_id}
+        if p.contact_id:
+            tied |= contacts.get(p.contact_id, set())
+        ties[p.pk] = {t for t in tied if t is not None}
+    others = set().union(*ties.values()) - known - hidden
+    if others:
+        # A link (service-at-location) elsewhere is tied to its location too.
+        links = dict(
+            ServiceAtLocation.objects.filter(pk__in=others, location__isnull=False).values_list(
+                "pk", "location_id"
+            )
+        )
+        for ids in ties.values():
+            ids |= {links[t] for t in ids if t in links}
+        places = set().union(*ties.values()) - known - hidden
+        unseen = {
+            location.pk
+            for location in Location.objects.filter(
+                pk__in=places, confidential=True
+            ).select_related("organization")
+            if not shows_whereabouts(actor, location)
+        }
+        hidden = hidden | unseen
+    return {pk for pk, tied in ties.items() if tied & hidden}
+
+
+def _as_uuid(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _cost(option: Any) -> str:

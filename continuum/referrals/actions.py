@@ -32,7 +32,7 @@ from continuum.directory.models import Service, ServiceStatus
 from continuum.mdt.clocks import current_version_for
 from continuum.needs.models import Need, NeedDomain
 from continuum.protocols.clock import DeadlineRule, due_on, today_in
-from continuum.referrals import states
+from continuum.referrals import sensitivity, states
 from continuum.referrals.models import (
     Referral,
     ReferralEvent,
@@ -387,6 +387,9 @@ def _consequences(actor: Actor, referral: Referral, to: ReferralStatus) -> None:
             case=referral.case,
             agency=referral.to_agency,
             role=CareTeamRole.SERVICE_PROVIDER,
+            # Its line on the timeline must not name a detox programme or a therapist's
+            # practice either (see _timeline).
+            named_on_timeline=names_service_on_timeline(referral),
         )
     if referral.outcome == ReferralOutcome.GOT_HELP and referral.need_id:
         _need_met(actor, referral)
@@ -505,18 +508,15 @@ def _status_words(referral: Referral, to: ReferralStatus) -> str:
     return words
 
 
-# Needs whose very existence is protected: a timeline line naming a detox programme or a
-# therapist's practice would tell every reader of the timeline what the referral was for.
-SENSITIVE_CATEGORIES = frozenset(
-    {DataCategory.HEALTH, DataCategory.MENTAL_HEALTH, DataCategory.SUBSTANCE_USE}
-)
+# Re-exported: the categories whose referrals the timeline never names (sensitivity.py).
+SENSITIVE_CATEGORIES = sensitivity.SENSITIVE_CATEGORIES
 
 
 def names_service_on_timeline(referral: Referral) -> bool:
-    if not referral.domain_code:
-        return True
-    category = NeedDomain.objects.values_list("category", flat=True).get(code=referral.domain_code)
-    return category not in SENSITIVE_CATEGORIES
+    """Whether the case timeline may say where the referral went. Not for a referral about
+    health, mental health or substance use, by its need's domain or by the service's own
+    terms (a referral with no need to a detox programme is still about substance use)."""
+    return not sensitivity.referral_categories(referral.domain_code, referral.service_id)
 
 
 def _timeline(actor: Actor, referral: Referral, words: str) -> None:
@@ -529,8 +529,8 @@ def _timeline(actor: Actor, referral: Referral, words: str) -> None:
             "words": words,
         }
     else:
-        summary = _("%(what)s for a health need (details on the referral): %(words)s") % {
-            "what": what,
-            "words": words,
-        }
+        # The timeline is read more widely than the needs (a mentor on the case, another
+        # agency on the care team): saying "a health need" would tell them one exists. Who
+        # may see the need reads the rest on the referral itself, which is access-checked.
+        summary = _("%(what)s: %(words)s") % {"what": what, "words": words}
     add_event(actor, referral.case, TIMELINE_KIND, summary=summary)

@@ -8,7 +8,8 @@ fulfil it, and where it stands), after the SDOH Clinical Care referral pattern:
   not); requester and owner are the sending and receiving agencies, as Organization
   references by name.
 - ServiceRequest.code: the service, coded with its Open Eligibility terms (those that meet
-  the need's domain first); ServiceRequest.reasonCode: the need's domain.
+  the need's domain first); ServiceRequest.reasonCode: the need's domain. Both only for a
+  reader the need's domain is shown to (its own kind of data released: queries._need).
 - The person goes only as far as this reader may see them (queries.build_body, the same
   rule as the referral page): a contained Patient with what identity is released, contact
   details only if released and the survivor agreed to be contacted, otherwise a reference
@@ -116,16 +117,17 @@ def service_request(referral: Referral, body: Body) -> dict[str, Any]:
         # An inquiry only asks whether they could: a proposal, not an order.
         "intent": "proposal" if referral.is_inquiry else "order",
         "priority": "urgent" if referral.urgent else "routine",
-        "code": _service_code(referral),
+        "code": _service_code(referral, body),
         "subject": _subject(referral, body),
         "authoredOn": _instant(referral.created_at),
         "requester": _organization(referral.from_agency.name),
         "performer": [_organization(referral.to_agency.name)],
     }
     # Why it was asked for names the need, which is itself protected (a substance-use
-    # referral): only for a reader the body shows the need to.
+    # referral): only for a reader the body names the need's domain to (its kind of data,
+    # not only "needs", is released to them: queries._need).
     reason = _need_domain(referral)
-    if reason and body.need is not None:
+    if reason and _domain_shown(body):
         resource["reasonCode"] = [reason]
     if body.identity is not None:
         resource["contained"] = [_patient(body)]
@@ -135,12 +137,19 @@ def service_request(referral: Referral, body: Body) -> dict[str, Any]:
     return resource
 
 
-def _service_code(referral: Referral) -> dict[str, Any]:
+def _domain_shown(body: Body) -> bool:
+    return body.need is not None and bool(body.need.get("domain"))
+
+
+def _service_code(referral: Referral, body: Body) -> dict[str, Any]:
     concept: dict[str, Any] = {"text": referral.service_name}
     if referral.service_id is None:
         return concept
     terms = terms_of([referral.service_id]).get(referral.service_id, [])
-    meeting = set(NEED_DOMAIN_TERMS.get(referral.domain_code, ()))
+    # Putting the terms that meet the need first would say which need it is: only for a
+    # reader the need's domain is shown to.
+    shown = _domain_shown(body)
+    meeting = set(NEED_DOMAIN_TERMS.get(referral.domain_code, ())) if shown else set()
     ordered = sorted(terms, key=lambda t: (t.code not in meeting, t.code))
     codings = [
         {"system": OPEN_ELIGIBILITY, "code": t.code, "display": t.name} for t in ordered if t.code

@@ -27,9 +27,10 @@ from continuum.access.policy import Permission
 from continuum.access.sharing import case_categories, categories_for, released_to
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
+from continuum.cases.models import CareTeamMember
 from continuum.cases.queries import cases_for
 from continuum.needs.models import Need, NeedDomain
-from continuum.referrals import states
+from continuum.referrals import sensitivity, states
 from continuum.referrals.actions import INTAKE_ROLES, SENDER_ROLES, side_of
 from continuum.referrals.models import Referral, ReferralEvent, ReferralStatus
 
@@ -39,10 +40,14 @@ def _base() -> QuerySet[Referral]:
 
 
 def _kinds_the_role_sees(actor: Actor) -> Q:
-    """Referrals for needs of a kind of data the actor's role may see (or for no need)."""
+    """Referrals for needs of a kind of data the actor's role may see (or for no need), to
+    services whose own terms say nothing the role may not see: a referral with no need to a
+    detox programme is substance-use data all the same (sensitivity.py)."""
     categories = [str(c) for c in ROLE_CATEGORIES.get(actor.role, frozenset())]
     domains = NeedDomain.objects.filter(category__in=categories).values("code")
-    return Q(domain_code="") | Q(domain_code__in=domains)
+    of_need = Q(domain_code="") | Q(domain_code__in=domains)
+    unseen = sensitivity.SENSITIVE_CATEGORIES - set(categories)
+    return of_need & ~sensitivity.service_meets_q(unseen) if unseen else of_need
 
 
 def referrals_of_case(actor: Actor, case_id: UUID | str) -> QuerySet[Referral]:
@@ -61,12 +66,14 @@ def sent_by(actor: Actor) -> QuerySet[Referral]:
 
 
 def intake_queue(actor: Actor) -> QuerySet[Referral]:
-    """Referrals sent to the actor's agency (its intake queue), for its intake roles."""
+    """Referrals sent to the actor's agency (its intake queue), for its intake roles, of the
+    kinds their role may see: as on the sending side, a survivor-mentor taking intake does
+    not learn that a mental-health referral for someone exists (nor opens it by id)."""
     if actor.role not in INTAKE_ROLES:
         return Referral.objects.none()
     return (
         _base()
-        .filter(to_agency_id=actor.agency_id)
+        .filter(_kinds_the_role_sees(actor), to_agency_id=actor.agency_id)
         .exclude(status__in=[ReferralStatus.DRAFT, ReferralStatus.ENTERED_IN_ERROR])
     )
 
@@ -115,11 +122,44 @@ class Body:
 CARRIED = (DataCategory.IDENTITY, DataCategory.CONTACT, DataCategory.NEEDS)
 
 
+# While a referral is in these states the receiver is working on it (or deciding whether
+# to): its body is theirs to read, as far as a release goes.
+OPEN_FOR_RECEIVER = frozenset(
+    {
+        ReferralStatus.REQUESTED,
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.IN_PROGRESS,
+        ReferralStatus.ON_HOLD,
+    }
+)
+
+
+def _receiver_still_works_on(referrals: list[Referral]) -> set[UUID]:
+    """The referrals (ids) whose receiving agency still has a reason to read who they are
+    for: the referral is open for it, or the agency is on the case's care team now (one
+    query for the rest)."""
+    working = {r.pk for r in referrals if r.status in OPEN_FOR_RECEIVER}
+    rest = [r for r in referrals if r.pk not in working]
+    if rest:
+        teams = set(
+            CareTeamMember.objects.filter(
+                removed_at__isnull=True, case_id__in={r.case_id for r in rest}
+            ).values_list("case_id", "agency_id")
+        )
+        working |= {r.pk for r in rest if (r.case_id, r.to_agency_id) in teams}
+    return working
+
+
 def categories_for_reader(actor: Actor, referral: Referral) -> frozenset[str]:
     if referral.is_inquiry:
         return frozenset()
     if actor.agency_id == referral.from_agency_id:
         return case_categories(actor, referral.case)
+    # A release still standing does not keep the body open to a provider that turned the
+    # referral down, saw it cancelled or entered in error, or has left the care team since:
+    # it keeps the non-identifying minimum (state, dates, reason), as for an inquiry.
+    if not _receiver_still_works_on([referral]):
+        return frozenset()
     role = frozenset(str(c) for c in ROLE_CATEGORIES.get(actor.role, frozenset()))
     return role & released_to(actor, referral.case.survivor)
 
@@ -140,7 +180,9 @@ def build_body(actor: Actor, referral: Referral) -> Body:
         return body
     allowed = categories_for_reader(actor, referral)
     survivor = referral.case.survivor
-    if allowed:
+    # The case reference ties the referral to a person's record: it is identity, not
+    # something any released category (a need, a phone number) should carry.
+    if DataCategory.IDENTITY in allowed:
         body.case_reference = referral.case.reference
     if DataCategory.IDENTITY in allowed:
         body.identity = _identity(survivor)
@@ -182,13 +224,24 @@ def _contact(survivor: Any) -> dict[str, Any]:
 
 def _need(referral: Referral, allowed: frozenset[str]) -> dict[str, Any]:
     need = referral.need
-    # What the assessment says about the need belongs to its domain's kind of data (a
-    # mental-health need's description is mental-health data, as on the needs pages); the
-    # referral's note is written for the provider and travels with the needs category.
-    described = need is not None and need.domain.category in allowed
+    # What the assessment says about the need belongs to its domain's kind of data, its very
+    # name included (a mental-health need is mental-health data, and the needs pages hide a
+    # domain whose kind is not released, not only its words); the referral's note is
+    # written for the provider and travels with the needs category.
+    category: str | None
+    if need is not None:
+        category, name = need.domain.category, need.domain.name
+    else:  # the need was deleted since: what was kept of it (or a referral for no need)
+        category = (
+            NeedDomain.objects.filter(code=referral.domain_code)
+            .values_list("category", flat=True)
+            .first()
+        )
+        name = referral.domain_code
+    described = bool(referral.domain_code or need) and category in allowed
     return {
-        "domain": need.domain.name if need else referral.domain_code,
-        "urgency": need.get_urgency_display() if need and need.urgency else "",
+        "domain": name if described else "",
+        "urgency": need.get_urgency_display() if need and need.urgency and described else "",
         "description": need.description if need and described else "",
         "note": referral.note,
     }
@@ -246,10 +299,15 @@ def identity_released(actor: Actor, referrals: list[Referral]) -> set[UUID]:
     if not people:
         return set()
     seen = categories_for(actor, people)
+    # The receiver, as for the body: only while it still works on the referral.
+    received = [r for r in referrals if r.to_agency_id == actor.agency_id]
+    working = _receiver_still_works_on(received) if received else set()
     return {
         r.pk
         for r in referrals
-        if not r.is_inquiry and DataCategory.IDENTITY in seen.get(r.case.survivor_id, ())
+        if not r.is_inquiry
+        and DataCategory.IDENTITY in seen.get(r.case.survivor_id, ())
+        and (r.to_agency_id != actor.agency_id or r.pk in working)
     }
 
 

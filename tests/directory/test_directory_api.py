@@ -18,14 +18,17 @@ from continuum.api.tokens import create_token
 from continuum.directory.models import Location, Organization, Service, ServiceCapacity
 from tests.directory.factories import make_capacity, make_service
 from tests.directory.test_listings import (
+    CONTACT_PHONE,
     OFFICE_STREET,
     SECRET_NAME,
     SECRET_PHONE,
     SECRET_STREET,
+    STRAY_PHONE,
     ada,
     harbor,
     oe_term,
     otis,
+    phones_tied_to_safe_houses,
 )
 from tests.personas import World
 
@@ -165,6 +168,17 @@ def test_another_agency_reads_a_service_without_its_safe_houses_whereabouts(
         office = next(loc for loc in body["locations"] if not loc["confidential"])
         assert office["addresses"][0]["address_1"] == OFFICE_STREET
         assert office["version"] is None  # not theirs to change
+
+
+def test_phones_tied_to_a_safe_house_through_a_contact_are_not_in_the_api(world: World) -> None:
+    listing = harbor(world)
+    phones_tied_to_safe_houses(listing)
+    for persona in ("quinn", "casey", "morgan"):
+        text = Api(world, persona).get(f"/services/{listing.shelter.pk}").content.decode()
+        assert CONTACT_PHONE not in text, persona
+        assert STRAY_PHONE not in text, persona
+    own = Api(world, ada(world)).get(f"/services/{listing.shelter.pk}").json()
+    assert {CONTACT_PHONE, STRAY_PHONE} <= {p["number"] for p in own["phones"]}
 
 
 def test_the_keeping_agency_reads_its_own_safe_house(world: World) -> None:

@@ -27,7 +27,7 @@ from continuum.access import policy
 from continuum.accounts.models import Role
 from continuum.audit.models import AuditAction, AuditEntry
 from continuum.core.models import EditConflict
-from continuum.directory import actions, queries, taxonomy
+from continuum.directory import actions, match_index, queries, taxonomy
 from continuum.directory.actions import (
     AddressDetails,
     ListingRuleBroken,
@@ -172,6 +172,7 @@ def harbor(world: World) -> Listing:
     ServiceCapacity.objects.filter(service=shelter).update(
         updated=timezone.now() - datetime.timedelta(days=2, hours=1)
     )
+    match_index.refresh([shelter.pk])  # an UPDATE sends no signal (as the demo does)
     shelter.refresh_from_db()
     listing = Listing(organization, shelter, house, office)
     world.extra["listing"] = listing
@@ -379,6 +380,48 @@ def test_another_agency_never_sees_a_confidential_address(world: World) -> None:
         for secret in (SECRET_STREET, SECRET_NAME, SECRET_PHONE, "29.6516", "side door"):
             assert secret not in body, (persona, secret)
         assert OFFICE_STREET in body  # the office is public
+
+
+CONTACT_PHONE = "352-555-0199"
+STRAY_PHONE = "352-555-0188"
+
+
+def test_a_phone_reached_through_a_contact_at_a_safe_house_stays_with_it(world: World) -> None:
+    """A phone tied to the safe house through a contact there (HSDS contacts are kept as
+    OtherRecords, a phone names its contact by id), or pinned to a confidential location the
+    service is not linked to, is hidden like the house's own: it used to be listed among the
+    service's phones for every agency."""
+    listing = harbor(world)
+    phones_tied_to_safe_houses(listing)
+    url = reverse("directory:service", args=[listing.shelter.pk])
+    for persona in ("quinn", "casey"):
+        body = page(world.client_for(persona), url)
+        for secret in (CONTACT_PHONE, STRAY_PHONE):
+            assert secret not in body, (persona, secret)
+            assert secret not in {p.number for p in _phones(world, persona, listing)}
+    for persona in (ada(world), "drew"):  # Harbor's own people see their own phones
+        assert {CONTACT_PHONE, STRAY_PHONE} <= {p.number for p in _phones(world, persona, listing)}
+        assert CONTACT_PHONE in page(world.client_for(persona), url)
+
+
+def phones_tied_to_safe_houses(listing: Listing) -> None:
+    """The night staff's phone, through a contact at the safe house; and a phone pinned to
+    another confidential house of Harbor's that the service is not linked to."""
+    from continuum.directory.models import OtherRecord
+
+    contact = OtherRecord.objects.create(
+        table="contact",
+        parent_link="location_id",
+        parent_id=listing.house.pk,
+        data={"id": str(uuid.uuid4()), "location_id": str(listing.house.pk), "name": "Night staff"},
+    )
+    make_phone(service=listing.shelter, contact_id=contact.pk, number=CONTACT_PHONE)
+    other_house = make_location(organization=listing.organization, confidential=True)
+    make_phone(service=listing.shelter, location=other_house, number=STRAY_PHONE)
+
+
+def _phones(world: World, persona: str, listing: Listing) -> list[Any]:
+    return queries.service_detail(world.actor(persona), listing.shelter.pk).phones
 
 
 def test_the_agency_that_keeps_it_sees_its_own_safe_house(world: World) -> None:

@@ -153,6 +153,12 @@ def test_a_referral_exports_as_a_service_request_and_its_task(
     assert request["code"]["text"] == service.name
     assert {c["code"] for c in request["code"]["coding"]} == codes
     assert all(c["system"] == "https://openeligibility.org" for c in request["code"]["coding"])
+    # Why: the need, named only to a reader its own kind of data is released to (Harbor has
+    # "needs", not "mental health": it used to be told it was a mental-health referral).
+    assert "reasonCode" not in request
+    assert "mental_health" not in json.dumps(request)
+    release_to_partner(world, {"mental_health"})
+    request, _task = _valid(_export(world, "ivy", referral))
     assert request["reasonCode"][0]["coding"][0]["code"] == "mental_health"
 
 

@@ -1,0 +1,135 @@
+"""What a referral writes on the case timeline, which more people read than may see the needs
+(a mentor on the case, another agency on the care team): for a referral about health,
+mental health or substance use — by its need, or by the service's own terms when it has no
+need or a need of another kind — neither the need, nor the service, nor the provider; not
+even "a health need". Who may see the need reads the rest on the referral itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from continuum.accounts.models import Role
+from continuum.cases.models import CareTeamRole, CaseEvent, EventKind
+from continuum.referrals import actions, queries
+from continuum.referrals.models import Referral, ReferralStatus
+from tests.api.world_api import api_as
+from tests.needs.helpers import assess
+from tests.personas import World, add_person, build_world, release_to_partner
+from tests.referrals.helpers import intake_staff, listing, referral_world, sent
+
+pytestmark = pytest.mark.django_db
+
+# A sensitive need, the Open Eligibility term of a service that meets it, and words that
+# would give it away.
+SENSITIVE = [
+    ("medical", "1206", "Harbor Clinic", ("health", "medical")),
+    ("mental_health", "1220", "Trauma-focused therapy", ("health", "mental")),
+    ("substance_use", "1180", "Harbor Detox", ("substance", "detox")),
+]
+
+
+def _lines(world: World, since: int = 0) -> list[str]:
+    """The referral and care-team lines of the case timeline, oldest first."""
+    return list(
+        CaseEvent.objects.filter(
+            case=world.case,
+            kind__in=[EventKind.REFERRAL, EventKind.TEAM_MEMBER_ADDED],
+            pk__gt=since,
+        )
+        .order_by("pk")
+        .values_list("summary", flat=True)
+    )
+
+
+def _close_the_loop(world: World, referral: Referral) -> None:
+    ivy = world.actor("ivy")
+    for to in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS):
+        referral = actions.move_referral(actor=ivy, referral=referral, to=to)
+    actions.move_referral(
+        actor=ivy, referral=referral, to=ReferralStatus.COMPLETED, outcome="got_help"
+    )
+
+
+def _last_event(world: World) -> int:
+    return CaseEvent.objects.filter(case=world.case).order_by("-pk").values_list("pk", flat=True)[0]
+
+
+@pytest.mark.parametrize(
+    ("domain", "term", "service_name", "giveaways"), SENSITIVE, ids=[s[0] for s in SENSITIVE]
+)
+def test_a_sensitive_referral_names_neither_its_need_nor_its_provider(
+    domain: str, term: str, service_name: str, giveaways: tuple[str, ...]
+) -> None:
+    """Sent, accepted (the provider joins the care team), started, completed: every line
+    says what happened and nothing of what for or where. They used to say "Referral for a
+    health need", and the care team line named the provider."""
+    world = build_world()
+    referral_world(world)
+    service = listing(world, name=service_name, terms=(term,))
+    need = assess(world, domain)
+    since = _last_event(world)
+    _close_the_loop(world, sent(world, service, need))
+    lines = _lines(world, since)
+    assert lines == [
+        "Referral: sent",
+        "An agency joined the care team as service provider",
+        "Referral: accepted",
+        "Referral: services started",
+        "Referral: completed: got help",
+    ]
+    text = " ".join(lines).lower()
+    for giveaway in (*giveaways, "harbor", service_name.lower(), "need"):
+        assert giveaway not in text, giveaway
+
+
+def test_an_ordinary_referral_still_says_where_it_went() -> None:
+    """A shelter referral names the shelter and its agency, as before: only the protected
+    kinds are kept off the timeline."""
+    world = build_world()
+    intake_staff(world)
+    release_to_partner(world, {"identity"})
+    shelter = listing(world, name="Harbor Youth Shelter", terms=("1121",))
+    since = _last_event(world)
+    _close_the_loop(world, sent(world, shelter, assess(world, "shelter")))
+    lines = _lines(world, since)
+    assert lines[0] == "Referral to Harbor Youth Shelter (Harbor Counseling): sent"
+    assert "Harbor Counseling joined the care team as service provider" in lines
+
+
+def test_a_shelter_need_sent_to_a_treatment_programme_is_kept_quiet_too() -> None:
+    """The service's own terms count: a shelter need sent to a residential programme also
+    tagged for substance-use treatment is a substance-use referral on the timeline."""
+    world = build_world()
+    referral_world(world)
+    programme = listing(world, name="Harbor Recovery House", terms=("1152", "1182"))
+    since = _last_event(world)
+    sent(world, programme, assess(world, "shelter"))
+    assert _lines(world, since) == ["Referral: sent"]
+
+
+def test_a_referral_with_no_need_follows_the_service_through_the_api() -> None:
+    """The API accepts a referral with no need (the pages always start from one): to a detox
+    programme it is substance-use data all the same. It used to be named on the timeline,
+    and to be seen by a mentor on either side (a need was all that decided)."""
+    world = build_world()
+    referral_world(world)
+    add_person(world, "milo", "lead", Role.SURVIVOR_MENTOR, on_team_as=CareTeamRole.SURVIVOR_MENTOR)
+    add_person(world, "mia", "partner", Role.SURVIVOR_MENTOR)
+    detox = listing(world, name="Harbor Detox", terms=("1180",))
+    since = _last_event(world)
+    response = api_as(world, "casey").post(
+        "/referrals", {"case_id": str(world.case.pk), "service_id": str(detox.pk)}
+    )
+    assert response.status_code == 201, response.json()
+    referral_id = response.json()["id"]
+    assert response.json()["need_domain"] is None
+    assert _lines(world, since) == ["Referral: sent"]
+    # Neither mentor learns it exists: not on the case's referrals, not in the queue.
+    assert list(queries.referrals_of_case(world.actor("milo"), world.case.pk)) == []
+    assert api_as(world, "mia").get("/referrals/intake").json() == []
+    assert api_as(world, "mia").get(f"/referrals/{referral_id}").status_code == 404
+    # Those whose role sees substance use do (the release decides what they read).
+    assert [str(r.pk) for r in queries.referrals_of_case(world.actor("casey"), world.case.pk)] == [
+        referral_id
+    ]
+    assert [r["id"] for r in api_as(world, "ivy").get("/referrals/intake").json()] == [referral_id]
