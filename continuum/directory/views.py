@@ -10,7 +10,7 @@ agency's to edit is a 404 under "Our listing".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -57,25 +57,45 @@ def _status(request: HttpRequest) -> int:
     return 422 if request.method == "POST" else 200
 
 
-def _save[T](
+type _Context = Mapping[str, Any]
+
+
+def _form_page[T](
     request: HttpRequest,
+    template: str,
     form: forms.Form,
     do: Callable[[dict[str, Any]], T],
     success_message: str,
-    redirect_to: str | Callable[[T], HttpResponse],
-) -> HttpResponse | None:
-    """A posted form: valid input goes to `do`; when it keeps the directory's rules, say so
-    and send the browser on. None when the form is to be shown again with its errors (a rule
-    broken is one) and what was typed. An EditConflict is left to the caller."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        done = do(form.cleaned_data)
-    except actions.ListingRuleBroken as problem:
-        form.add_error(None, str(problem))
-        return None
-    messages.success(request, success_message)
-    return redirect_to(done) if callable(redirect_to) else redirect(redirect_to)
+    context: _Context | Callable[[], _Context],
+    *,
+    redirect_to: str | Callable[[T], HttpResponse] = "directory:ours",
+    conflict: Callable[[], tuple[forms.Form, _Context]] | None = None,
+) -> HttpResponse:
+    """A page with a form. A GET shows it. A POST with valid input goes to `do`: when that
+    keeps the directory's rules, say `success_message` and send the browser on to
+    `redirect_to` (a URL name, or made from what `do` returned). Otherwise the page again
+    with what was typed and what was wrong (422), a broken rule among the errors.
+
+    A save on top of someone else's (EditConflict) is a 409 when there is a `conflict`: it
+    gives what was typed, rebound to the version saved now (_rebound), and the page's
+    context with what they saved. `context` may be a function: it is then worked out only
+    when the page is shown."""
+    status = _status(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = do(form.cleaned_data)
+        except actions.ListingRuleBroken as problem:
+            form.add_error(None, str(problem))
+        except EditConflict:
+            if conflict is None:
+                raise
+            form, context = conflict()
+            status = 409
+        else:
+            messages.success(request, success_message)
+            return redirect_to(done) if callable(redirect_to) else redirect(redirect_to)
+    shown = context() if callable(context) else context
+    return render(request, template, {**shown, "form": form, "nav": NAV}, status=status)
 
 
 def _rebound[F: forms.Form](
@@ -214,47 +234,34 @@ def _organization_facts(organization: Organization) -> list[tuple[str, str]]:
 def organization(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Add the agency's organization to the directory, or change its name and contact."""
     found = queries.our_organization(actor)
-    status = _status(request)
     if found is None:
         add_form = OrganizationForm(posted(request))
-        done = _save(
+        return _form_page(
             request,
+            "directory/organization.html",
             add_form,
             lambda _data: actions.create_organization(actor=actor, details=add_form.details()),
             _("Your organization is in the directory. Add its services next."),
-            "directory:ours",
-        )
-        return done or render(
-            request,
-            "directory/organization.html",
-            {"form": add_form, "organization": None, "nav": NAV},
-            status=status,
+            {"organization": None},
         )
     kept = found
     form = OrganizationEditForm(posted(request), initial=OrganizationForm.initial_from(kept))
-    current = None
-    try:
-        done = _save(
-            request,
-            form,
-            lambda data: actions.change_organization(
-                actor=actor,
-                organization=kept,
-                details=form.details(),
-                expected_version=data["version"],
-            ),
-            _("Saved."),
-            "directory:ours",
-        )
-    except EditConflict:
-        found = queries.our_organization_or_404(actor)
-        form, done, status = _rebound(OrganizationEditForm, form, found.version), None, 409
-        current = _organization_facts(found)
-    return done or render(
+
+    def conflict() -> tuple[forms.Form, _Context]:
+        saved = queries.our_organization_or_404(actor)
+        rebound = _rebound(OrganizationEditForm, form, saved.version)
+        return rebound, {"organization": saved, "current": _organization_facts(saved)}
+
+    return _form_page(
         request,
         "directory/organization.html",
-        {"form": form, "organization": found, "current": current, "nav": NAV},
-        status=status,
+        form,
+        lambda data: actions.change_organization(
+            actor=actor, organization=kept, details=form.details(), expected_version=data["version"]
+        ),
+        _("Saved."),
+        {"organization": kept, "current": None},
+        conflict=conflict,
     )
 
 
@@ -277,18 +284,14 @@ def _service_facts(service: Service) -> list[tuple[str, str]]:
 def add_service(request: HttpRequest, actor: Actor) -> HttpResponse:
     organization = queries.our_organization_or_404(actor)
     form = ServiceForm(posted(request))
-    done = _save(
+    return _form_page(
         request,
+        "directory/service_form.html",
         form,
         lambda _data: actions.create_service(actor=actor, details=form.details()),
         _("Service added. Tag it with what it does, so that matching finds it."),
-        lambda added: redirect("directory:service_terms", service_id=added.pk),
-    )
-    return done or render(
-        request,
-        "directory/service_form.html",
-        {"form": form, "organization": organization, "service": None, "nav": NAV},
-        status=_status(request),
+        {"organization": organization, "service": None},
+        redirect_to=lambda added: redirect("directory:service_terms", service_id=added.pk),
     )
 
 
@@ -297,30 +300,22 @@ def add_service(request: HttpRequest, actor: Actor) -> HttpResponse:
 def edit_service(request: HttpRequest, actor: Actor, service_id: UUID) -> HttpResponse:
     found = queries.our_service(actor, service_id)
     form = ServiceEditForm(posted(request), initial=ServiceForm.initial_from(found))
-    status = _status(request)
-    current = None
-    try:
-        done = _save(
-            request,
-            form,
-            lambda data: actions.change_service(
-                actor=actor,
-                service=found,
-                details=form.details(),
-                expected_version=data["version"],
-            ),
-            _("Saved. The listing is marked as checked today."),
-            "directory:ours",
-        )
-    except EditConflict:
-        found = queries.our_service(actor, service_id)
-        form, done, status = _rebound(ServiceEditForm, form, found.version), None, 409
-        current = _service_facts(found)
-    return done or render(
+
+    def conflict() -> tuple[forms.Form, _Context]:
+        saved = queries.our_service(actor, service_id)
+        rebound = _rebound(ServiceEditForm, form, saved.version)
+        return rebound, {"service": saved, "current": _service_facts(saved)}
+
+    return _form_page(
         request,
         "directory/service_form.html",
-        {"form": form, "service": found, "current": current, "nav": NAV},
-        status=status,
+        form,
+        lambda data: actions.change_service(
+            actor=actor, service=found, details=form.details(), expected_version=data["version"]
+        ),
+        _("Saved. The listing is marked as checked today."),
+        {"service": found, "current": None},
+        conflict=conflict,
     )
 
 
@@ -394,62 +389,52 @@ def capacity(request: HttpRequest, actor: Actor, service_id: UUID) -> HttpRespon
     the listing page (one step), or from here when adding a figure in another unit."""
     found = queries.our_service(actor, service_id)
     form = CapacityForm(posted(request), auto_id=f"capacity-{found.pk}-%s")
-    status = _status(request)
-    problem = ""
-    try:
-        done = _save(
-            request,
-            form,
-            lambda data: actions.set_capacity(
-                actor=actor,
-                service=found,
-                unit=data["unit"],
-                available=data["available"],
-                maximum=data["maximum"],
-                expected_version=data["version"],
-            ),
-            _("Capacity updated: %(service)s.") % {"service": found.name},
-            "directory:ours",
-        )
-    except EditConflict:
-        found = queries.our_service(actor, service_id)
-        latest = {c.unit.name: c for c in queries.capacities_by_unit(found)}
+
+    def conflict() -> tuple[forms.Form, _Context]:
+        again = queries.our_service(actor, service_id)
+        latest = {c.unit.name: c for c in queries.capacities_by_unit(again)}
         saved = latest.get(form.cleaned_data["unit"])
-        form = _rebound(
-            CapacityForm,
-            form,
-            saved.version if saved else 0,
-            auto_id=f"capacity-{found.pk}-%s",
-        )
-        done, status = None, 409
-        problem = _capacity_conflict(saved)
-    if done is not None:
-        return done
-    figures = queries.summarise([found])[0]
-    unused = [u for u in UNIT_LABELS if u not in {c.unit.name for c in figures.capacities}]
-    return render(
+        version = saved.version if saved else 0
+        rebound = _rebound(CapacityForm, form, version, auto_id=f"capacity-{again.pk}-%s")
+        return rebound, _capacity_context(request, again, _capacity_conflict(saved))
+
+    return _form_page(
         request,
         "directory/capacity.html",
-        {
-            "service": found,
-            "row": figures,
-            "form": form,
-            "posted": request.method == "POST",
-            "existing": [
-                (label, _capacity_form_for(found, c))
-                for label, c in zip(figures.capacity_labels, figures.capacities, strict=True)
-                if c.unit.name in UNIT_LABELS
-            ],
-            "add_form": CapacityForm(
-                initial={"version": 0, "unit": unused[0]}, auto_id=f"capacity-new-{found.pk}-%s"
-            )
-            if unused
-            else None,
-            "problem": problem,
-            "nav": NAV,
-        },
-        status=status,
+        form,
+        lambda data: actions.set_capacity(
+            actor=actor,
+            service=found,
+            unit=data["unit"],
+            available=data["available"],
+            maximum=data["maximum"],
+            expected_version=data["version"],
+        ),
+        _("Capacity updated: %(service)s.") % {"service": found.name},
+        lambda: _capacity_context(request, found),
+        conflict=conflict,
     )
+
+
+def _capacity_context(request: HttpRequest, found: Service, problem: str = "") -> _Context:
+    figures = queries.summarise([found])[0]
+    unused = [u for u in UNIT_LABELS if u not in {c.unit.name for c in figures.capacities}]
+    return {
+        "service": found,
+        "row": figures,
+        "posted": request.method == "POST",
+        "existing": [
+            (label, _capacity_form_for(found, c))
+            for label, c in zip(figures.capacity_labels, figures.capacities, strict=True)
+            if c.unit.name in UNIT_LABELS
+        ],
+        "add_form": CapacityForm(
+            initial={"version": 0, "unit": unused[0]}, auto_id=f"capacity-new-{found.pk}-%s"
+        )
+        if unused
+        else None,
+        "problem": problem,
+    }
 
 
 def _capacity_form_for(
@@ -542,18 +527,13 @@ def add_location(request: HttpRequest, actor: Actor) -> HttpResponse:
     organization = queries.our_organization_or_404(actor)
     services = list(organization.services.order_by("name"))
     form = LocationForm(posted(request), services=services)
-    done = _save(
+    return _form_page(
         request,
+        "directory/location_form.html",
         form,
         lambda _data: actions.create_location(actor=actor, details=form.details()),
         _("Location added."),
-        "directory:ours",
-    )
-    return done or render(
-        request,
-        "directory/location_form.html",
-        {"form": form, "location": None, "nav": NAV},
-        status=_status(request),
+        {"location": None},
     )
 
 
@@ -566,28 +546,20 @@ def edit_location(request: HttpRequest, actor: Actor, location_id: UUID) -> Http
     form = LocationEditForm(
         posted(request), services=services, initial=LocationForm.initial_from(found)
     )
-    status = _status(request)
-    current = None
-    try:
-        done = _save(
-            request,
-            form,
-            lambda data: actions.change_location(
-                actor=actor,
-                location=found,
-                details=form.details(),
-                expected_version=data["version"],
-            ),
-            _("Saved."),
-            "directory:ours",
-        )
-    except EditConflict:
-        found = queries.our_location(actor, location_id)
-        form = _rebound(LocationEditForm, form, found.version, services=services)
-        done, status, current = None, 409, _location_facts(found)
-    return done or render(
+
+    def conflict() -> tuple[forms.Form, _Context]:
+        saved = queries.our_location(actor, location_id)
+        rebound = _rebound(LocationEditForm, form, saved.version, services=services)
+        return rebound, {"location": saved, "current": _location_facts(saved)}
+
+    return _form_page(
         request,
         "directory/location_form.html",
-        {"form": form, "location": found, "current": current, "nav": NAV},
-        status=status,
+        form,
+        lambda data: actions.change_location(
+            actor=actor, location=found, details=form.details(), expected_version=data["version"]
+        ),
+        _("Saved."),
+        {"location": found, "current": None},
+        conflict=conflict,
     )

@@ -47,6 +47,8 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
+from typing import Any, TypedDict
 
 from django.db.models import Q
 from django.utils import timezone
@@ -312,6 +314,16 @@ class _Tally:
     to_start: list[float] = field(default_factory=list)
 
 
+def _answer(parts: tuple[str, str, str, str], accepted: bool, status: str) -> str:
+    """Which of a row's four answers a referral or an inquiry has had, named by `parts`:
+    accepted, not accepted, none yet (still requested), or withdrawn before one."""
+    if accepted:
+        return parts[0]
+    if status == ReferralStatus.REJECTED:
+        return parts[1]
+    return parts[2] if status == ReferralStatus.REQUESTED else parts[3]
+
+
 def _tally_referral(
     tally: _Tally,
     status: str,
@@ -324,8 +336,8 @@ def _tally_referral(
     c = tally.counts
     c["sent"] += 1
     accepted = accepted_at is not None or status in _AFTER_ACCEPTANCE
+    c[_answer(ANSWER_PARTS, accepted, status)] += 1
     if accepted:
-        c["accepted"] += 1
         if accepted_at is not None and accepted_at >= requested_at:
             tally.to_accept.append(_days(requested_at, accepted_at))
         if started_at is not None:
@@ -335,13 +347,8 @@ def _tally_referral(
         else:
             c[_ACCEPTED_NOT_STARTED] += 1
     elif status == ReferralStatus.REJECTED:
-        c["rejected"] += 1
         known = {r.value for r in REJECTION_REASONS}
         c[f"reason_{reason}" if reason in known else _REJECTED_OTHER_REASON] += 1
-    elif status == ReferralStatus.REQUESTED:
-        c["waiting"] += 1
-    else:  # cancelled while waiting for an answer
-        c["withdrawn"] += 1
     if status in states.CLOSED:
         c["closed"] += 1
         if accepted:
@@ -355,16 +362,9 @@ def _tally_referral(
 
 
 def _tally_inquiry(tally: _Tally, status: str, accepted_at: datetime | None) -> None:
-    c = tally.counts
-    c["asked"] += 1
-    if accepted_at is not None or status == ReferralStatus.ACCEPTED:
-        c["yes"] += 1
-    elif status == ReferralStatus.REJECTED:
-        c["no"] += 1
-    elif status == ReferralStatus.REQUESTED:
-        c["unanswered"] += 1
-    else:
-        c["withdrawn"] += 1
+    tally.counts["asked"] += 1
+    accepted = accepted_at is not None or status == ReferralStatus.ACCEPTED
+    tally.counts[_answer(INQUIRY_PARTS, accepted, status)] += 1
 
 
 @dataclass(frozen=True)
@@ -501,8 +501,25 @@ def measure_referrals(
                     started_at,
                 )
     names = _row_names(agency_names, {*referrals, *inquiries})
-    every, by_agency, by_need = _referral_rows(referrals, names, suppress)
-    asked, asked_by_agency, asked_by_need = _inquiry_rows(inquiries, names, suppress)
+    every, by_agency, by_need = _rows(
+        referrals,
+        names,
+        suppress,
+        counted=REFERRAL_COUNTS,
+        unseen=_REFERRAL_UNSEEN,
+        sums=_referral_sums,
+        every=_("Every referral"),
+        row=_referral_row,
+    )
+    asked, asked_by_agency, asked_by_need = _rows(
+        inquiries,
+        names,
+        suppress,
+        counted=INQUIRY_COUNTS,
+        sums=_inquiry_sums,
+        every=_("Every capacity inquiry"),
+        row=_inquiry_row,
+    )
     return ReferralMeasures(
         scope=scope,
         period=period,
@@ -568,110 +585,96 @@ def _headline_last(key: Hashable) -> int:
     return 1 if key[0] == (ALL, "") else 0
 
 
-def _referral_rows(
+class _Line(TypedDict):
+    """What names a line: every referral, one receiving agency or one need."""
+
+    by: str
+    code: str
+    name: str
+
+
+def _rows[R: (ReferralRow, InquiryRow)](
     tallies: Mapping[tuple[str, str], _Tally],
     names: _Names,
     suppress: bool,
-) -> tuple[ReferralRow, list[ReferralRow], list[ReferralRow]]:
-    keys = [(ALL, ""), *(k for k in tallies if k != (ALL, ""))]
-    counts: dict[Hashable, int] = {}
-    for key in keys:
-        tally = tallies.get(key, _Tally())
-        for name in (*REFERRAL_COUNTS, *_REFERRAL_UNSEEN):
-            counts[(key, name)] = tally.counts.get(name, 0)
-    sums = [s for key in keys for s in _referral_sums(key)]
-    sums += _cross_sums(keys, REFERRAL_COUNTS)
-    unseen = [(key, name) for key in keys for name in _REFERRAL_UNSEEN]
-    shown = suppress_linked(counts, sums, suppress=suppress, unseen=unseen, cost=_headline_last)
-
-    def row(key: tuple[str, str]) -> ReferralRow:
-        tally = tallies.get(key, _Tally())
-
-        def f(name: str) -> Figure:
-            return shown[(key, name)]
-
-        answered = figures.sum_of(f("accepted"), f("rejected"))
-        with_outcome = figures.sum_of(f("got_help"), f("did_not_get_help"))
-        accept, start = tally.to_accept, tally.to_start
-        return ReferralRow(
-            by=key[0],
-            code=key[1] if key[0] == NEED else "",
-            name=names[key][1] or _("Every referral"),
-            sent=f("sent"),
-            accepted=f("accepted"),
-            rejected=f("rejected"),
-            waiting=f("waiting"),
-            withdrawn=f("withdrawn"),
-            answered=answered,
-            accepted_share=figures.share(f("accepted"), answered, suppress=suppress),
-            median_days_to_accept=figures.statistic(
-                figures.median(accept), len(accept), suppress=suppress
-            ),
-            p90_days_to_accept=figures.statistic(
-                figures.percentile_90(accept), len(accept), suppress=suppress
-            ),
-            started=f("started"),
-            median_days_to_start=figures.statistic(
-                figures.median(start), len(start), suppress=suppress
-            ),
-            p90_days_to_start=figures.statistic(
-                figures.percentile_90(start), len(start), suppress=suppress
-            ),
-            closed=f("closed"),
-            got_help=f("got_help"),
-            did_not_get_help=f("did_not_get_help"),
-            no_outcome=f("no_outcome"),
-            with_outcome=with_outcome,
-            with_outcome_share=figures.share(with_outcome, f("closed"), suppress=suppress),
-            rejected_by_reason={r.value: f(f"reason_{r.value}") for r in REJECTION_REASONS},
-        )
-
-    return (
-        row((ALL, "")),
-        [row(k) for k in _ordered(keys, AGENCY, names)],
-        [row(k) for k in _ordered(keys, NEED, names)],
-    )
-
-
-def _inquiry_rows(
-    tallies: Mapping[tuple[str, str], _Tally],
-    names: _Names,
-    suppress: bool,
-) -> tuple[InquiryRow, list[InquiryRow], list[InquiryRow]]:
+    *,
+    counted: Sequence[str],
+    unseen: Sequence[str] = (),
+    sums: Callable[[Hashable], list[tuple[Hashable, list[Hashable]]]],
+    every: str,
+    row: Callable[[_Line, Callable[[str], Figure], _Tally, bool], R],
+) -> tuple[R, list[R], list[R]]:
+    """The line of every referral (or inquiry, named `every`), the agencies' lines and the
+    needs' lines, each made by `row(line, figure, tally, suppress)`, where `figure(name)` is
+    a count of `counted` as it may be shown: small counts hidden across the whole table
+    (`sums` tie the counts of one line together; `unseen` are tallied, never shown)."""
     keys = [(ALL, ""), *(k for k in tallies if k != (ALL, ""))]
     counts: dict[Hashable, int] = {
         (key, name): tallies.get(key, _Tally()).counts.get(name, 0)
         for key in keys
-        for name in INQUIRY_COUNTS
+        for name in (*counted, *unseen)
     }
-    sums: list[tuple[Hashable, list[Hashable]]] = [
-        ((key, "asked"), [(key, p) for p in INQUIRY_PARTS]) for key in keys
-    ]
-    sums += _cross_sums(keys, INQUIRY_COUNTS)
-    shown = suppress_linked(counts, sums, suppress=suppress, cost=_headline_last)
+    linked = [s for key in keys for s in sums(key)]
+    linked += _cross_sums(keys, counted)
+    hidden = [(key, name) for key in keys for name in unseen]
+    shown = suppress_linked(counts, linked, suppress=suppress, unseen=hidden, cost=_headline_last)
 
-    def row(key: tuple[str, str]) -> InquiryRow:
-        def f(name: str) -> Figure:
+    def make(key: tuple[str, str]) -> R:
+        def figure(name: str) -> Figure:
             return shown[(key, name)]
 
-        answered = figures.sum_of(f("yes"), f("no"))
-        return InquiryRow(
-            by=key[0],
-            code=key[1] if key[0] == NEED else "",
-            name=names[key][1] or _("Every capacity inquiry"),
-            asked=f("asked"),
-            yes=f("yes"),
-            no=f("no"),
-            unanswered=f("unanswered"),
-            withdrawn=f("withdrawn"),
-            yes_share=figures.share(f("yes"), answered, suppress=suppress),
-        )
+        line = _Line(by=key[0], code=key[1] if key[0] == NEED else "", name=names[key][1] or every)
+        return row(line, figure, tallies.get(key, _Tally()), suppress)
 
     return (
-        row((ALL, "")),
-        [row(k) for k in _ordered(keys, AGENCY, names)],
-        [row(k) for k in _ordered(keys, NEED, names)],
+        make((ALL, "")),
+        [make(k) for k in _ordered(keys, AGENCY, names)],
+        [make(k) for k in _ordered(keys, NEED, names)],
     )
+
+
+# The counts a referral's line shows as they are, in its fields of the same names.
+_REFERRAL_SHOWN = ("sent", *ANSWER_PARTS, "started", "closed", *OUTCOME_PARTS)
+
+
+def _referral_row(
+    line: _Line, f: Callable[[str], Figure], tally: _Tally, suppress: bool
+) -> ReferralRow:
+    answered = figures.sum_of(f("accepted"), f("rejected"))
+    with_outcome = figures.sum_of(f("got_help"), f("did_not_get_help"))
+    accept, start = tally.to_accept, tally.to_start
+    return ReferralRow(
+        **line,
+        **{name: f(name) for name in _REFERRAL_SHOWN},
+        answered=answered,
+        accepted_share=figures.share(f("accepted"), answered, suppress=suppress),
+        median_days_to_accept=figures.statistic(
+            figures.median(accept), len(accept), suppress=suppress
+        ),
+        p90_days_to_accept=figures.statistic(
+            figures.percentile_90(accept), len(accept), suppress=suppress
+        ),
+        median_days_to_start=figures.statistic(
+            figures.median(start), len(start), suppress=suppress
+        ),
+        p90_days_to_start=figures.statistic(
+            figures.percentile_90(start), len(start), suppress=suppress
+        ),
+        with_outcome=with_outcome,
+        with_outcome_share=figures.share(with_outcome, f("closed"), suppress=suppress),
+        rejected_by_reason={r.value: f(f"reason_{r.value}") for r in REJECTION_REASONS},
+    )
+
+
+def _inquiry_sums(key: Hashable) -> list[tuple[Hashable, list[Hashable]]]:
+    return [((key, "asked"), [(key, p) for p in INQUIRY_PARTS])]
+
+
+def _inquiry_row(
+    line: _Line, f: Callable[[str], Figure], _tally: _Tally, suppress: bool
+) -> InquiryRow:
+    yes_share = figures.share(f("yes"), figures.sum_of(f("yes"), f("no")), suppress=suppress)
+    return InquiryRow(**line, **{name: f(name) for name in INQUIRY_COUNTS}, yes_share=yes_share)
 
 
 # --- showing them ---------------------------------------------------------------------------
@@ -689,119 +692,133 @@ class Table:
     groups: list[tuple[str, str, list[tuple[str, list[Figure]]]]]  # (by, heading, lines)
 
 
-def _groups[R: (ReferralRow, InquiryRow)](
-    every: R, by_agency: list[R], by_need: list[R], cells: Callable[[R], list[Figure]]
-) -> list[tuple[str, str, list[tuple[str, list[Figure]]]]]:
-    return [
-        (ALL, "", [(every.name, cells(every))]),
-        (AGENCY, _("By receiving agency"), [(r.name, cells(r)) for r in by_agency]),
-        (NEED, _("By need"), [(r.name, cells(r)) for r in by_need]),
-    ]
+def _table[R: (ReferralRow, InquiryRow)](
+    key: str,
+    heading: str,
+    caption: str,
+    rows: tuple[R, list[R], list[R]],
+    columns: Sequence[tuple[str, Callable[[R], Figure]]],
+) -> Table:
+    """A table of `columns` (label, figure of a line), in groups: every referral (or
+    inquiry); by receiving agency; by need."""
+    every, by_agency, by_need = rows
+
+    def cells(r: R) -> list[Figure]:
+        return [get(r) for _label, get in columns]
+
+    return Table(
+        key=key,
+        heading=heading,
+        caption=caption,
+        columns=[label for label, _get in columns],
+        groups=[
+            (ALL, "", [(every.name, cells(every))]),
+            (AGENCY, _("By receiving agency"), [(r.name, cells(r)) for r in by_agency]),
+            (NEED, _("By need"), [(r.name, cells(r)) for r in by_need]),
+        ],
+    )
 
 
 def reason_label(code: str) -> str:
     return str(ReferralReason(code).label)
 
 
+def _referral_labels() -> dict[str, str]:
+    """Each figure of a referral line, as its column is headed."""
+    return {
+        "sent": _("Sent"),
+        "accepted": _("Accepted"),
+        "rejected": _("Not accepted"),
+        "waiting": _("Waiting for an answer"),
+        "withdrawn": _("Withdrawn before an answer"),
+        "accepted_share": _("Acceptance rate"),
+        "median_days_to_accept": _("Median days to acceptance"),
+        "p90_days_to_accept": _("90th percentile days to acceptance"),
+        "started": _("Services started"),
+        "median_days_to_start": _("Median days to services started"),
+        "p90_days_to_start": _("90th percentile days to services started"),
+        "closed": _("Closed"),
+        "got_help": _("Got help"),
+        "did_not_get_help": _("Did not get help"),
+        "no_outcome": _("No outcome recorded"),
+        "with_outcome_share": _("Share closed with an outcome"),
+    }
+
+
+def _inquiry_labels() -> dict[str, str]:
+    """Each figure of a capacity inquiry line, as its column is headed."""
+    return {
+        "asked": _("Asked"),
+        "yes": _("Said yes"),
+        "no": _("Said no"),
+        "unanswered": _("Not answered yet"),
+        "withdrawn": _("Withdrawn"),
+        "yes_share": _("Share that said yes"),
+    }
+
+
+def _columns(labels: Mapping[str, str], *names: str) -> list[tuple[str, Callable[[Any], Figure]]]:
+    """The columns of a line's figures of these names."""
+    return [(labels[name], attrgetter(name)) for name in names]
+
+
+def _by_reason(code: str) -> Callable[[ReferralRow], Figure]:
+    return lambda row: row.rejected_by_reason[code]
+
+
 def tables(measures: ReferralMeasures) -> list[Table]:
     """The tables of the page, in order; the CSV is the same tables a figure a row."""
-    period = measures.period.label
+    period = {"period": measures.period.label}
     m = measures
-
-    def referral_table(
-        key: str,
-        heading: str,
-        caption: str,
-        columns: list[tuple[str, Callable[[ReferralRow], Figure]]],
-    ) -> Table:
-        return Table(
-            key=key,
-            heading=heading,
-            caption=caption % {"period": period},
-            columns=[label for label, _get in columns],
-            groups=_groups(
-                m.referrals,
-                m.referrals_by_agency,
-                m.referrals_by_need,
-                lambda r: [get(r) for _label, get in columns],
-            ),
-        )
-
-    found = [
-        referral_table(
+    referrals = (m.referrals, m.referrals_by_agency, m.referrals_by_need)
+    inquiries = (m.inquiries, m.inquiries_by_agency, m.inquiries_by_need)
+    referral, inquiry = _referral_labels(), _inquiry_labels()
+    by_reason = [(reason_label(r.value), _by_reason(r.value)) for r in REJECTION_REASONS]
+    return [
+        _table(
             "answers",
             _("Answers"),
-            _("How referrals were answered, by when they were sent: %(period)s"),
-            [
-                (_("Sent"), lambda r: r.sent),
-                (_("Accepted"), lambda r: r.accepted),
-                (_("Not accepted"), lambda r: r.rejected),
-                (_("Waiting for an answer"), lambda r: r.waiting),
-                (_("Withdrawn before an answer"), lambda r: r.withdrawn),
-                (_("Acceptance rate"), lambda r: r.accepted_share),
-            ],
+            _("How referrals were answered, by when they were sent: %(period)s") % period,
+            referrals,
+            _columns(referral, "sent", *ANSWER_PARTS, "accepted_share"),
         ),
-        referral_table(
+        _table(
             "times",
             _("Time to acceptance and to services"),
-            _("Days from sending, by when referrals were sent: %(period)s"),
-            [
-                (_("Median days to acceptance"), lambda r: r.median_days_to_accept),
-                (_("90th percentile days to acceptance"), lambda r: r.p90_days_to_accept),
-                (_("Services started"), lambda r: r.started),
-                (_("Median days to services started"), lambda r: r.median_days_to_start),
-                (_("90th percentile days to services started"), lambda r: r.p90_days_to_start),
-            ],
+            _("Days from sending, by when referrals were sent: %(period)s") % period,
+            referrals,
+            _columns(
+                referral,
+                "median_days_to_accept",
+                "p90_days_to_accept",
+                "started",
+                "median_days_to_start",
+                "p90_days_to_start",
+            ),
         ),
-        referral_table(
+        _table(
             "outcomes",
             _("Loop closed with an outcome"),
-            _("Referrals closed now, and whether the outcome is known, by when sent: %(period)s"),
-            [
-                (_("Closed"), lambda r: r.closed),
-                (_("Got help"), lambda r: r.got_help),
-                (_("Did not get help"), lambda r: r.did_not_get_help),
-                (_("No outcome recorded"), lambda r: r.no_outcome),
-                (_("Share closed with an outcome"), lambda r: r.with_outcome_share),
-            ],
+            _("Referrals closed now, and whether the outcome is known, by when sent: %(period)s")
+            % period,
+            referrals,
+            _columns(referral, "closed", *OUTCOME_PARTS, "with_outcome_share"),
         ),
-        referral_table(
+        _table(
             "reasons",
             _("Not accepted, by reason"),
-            _("Referrals not accepted, by the reason given, by when sent: %(period)s"),
-            [
-                (_("Not accepted"), lambda r: r.rejected),
-                *(
-                    (reason_label(r.value), lambda row, code=r.value: row.rejected_by_reason[code])
-                    for r in REJECTION_REASONS
-                ),
-            ],
+            _("Referrals not accepted, by the reason given, by when sent: %(period)s") % period,
+            referrals,
+            [*_columns(referral, "rejected"), *by_reason],
+        ),
+        _table(
+            "inquiries",
+            _("Capacity inquiries"),
+            _("Capacity inquiries and their answers, by when they were sent: %(period)s") % period,
+            inquiries,
+            _columns(inquiry, *INQUIRY_COUNTS, "yes_share"),
         ),
     ]
-    inquiry_columns: list[tuple[str, Callable[[InquiryRow], Figure]]] = [
-        (_("Asked"), lambda r: r.asked),
-        (_("Said yes"), lambda r: r.yes),
-        (_("Said no"), lambda r: r.no),
-        (_("Not answered yet"), lambda r: r.unanswered),
-        (_("Withdrawn"), lambda r: r.withdrawn),
-        (_("Share that said yes"), lambda r: r.yes_share),
-    ]
-    found.append(
-        Table(
-            key="inquiries",
-            heading=_("Capacity inquiries"),
-            caption=_("Capacity inquiries and their answers, by when they were sent: %(period)s")
-            % {"period": period},
-            columns=[label for label, _get in inquiry_columns],
-            groups=_groups(
-                m.inquiries,
-                m.inquiries_by_agency,
-                m.inquiries_by_need,
-                lambda r: [get(r) for _label, get in inquiry_columns],
-            ),
-        )
-    )
-    return found
 
 
 def record_viewed(actor: Actor, measures: ReferralMeasures, *, shown_as: str) -> None:

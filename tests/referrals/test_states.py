@@ -11,11 +11,14 @@ it can go at all.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 from continuum.access.policy import Forbidden, NotFound
 from continuum.accounts.models import Role
@@ -61,8 +64,12 @@ NEITHER = {
 }
 PERSONAS = {**SENDERS, **RECEIVERS, **NEITHER}
 
+# A world with Harbor's listing and Ana's need; and the same with a referral sent to Harbor.
+type Ready = tuple[World, Any, Need]
+type Loop = tuple[World, Referral, Need]
 
-def _world() -> tuple[World, Any, Need]:
+
+def _world() -> Ready:
     world = build_world()
     service, need = referral_world(world)
     add_person(world, "mia", "partner", Role.SURVIVOR_MENTOR)
@@ -124,30 +131,51 @@ def _expected(table: dict[tuple[S, S], states.Side], frm: S, to: S, username: st
     return "moved" if acting == side else "forbidden"
 
 
-@pytest.mark.parametrize(("frm", "to"), ALL_PAIRS, ids=[f"{a}->{b}" for a, b in ALL_PAIRS])
-def test_every_referral_move_by_every_persona(frm: S, to: S) -> None:
-    world, service, need = _world()
-    referral = sent(world, service, need)
-    wrong = {}
-    for username, who in PERSONAS.items():
-        got = _attempt(world, username, referral, frm, to)
-        wanted = _expected(states.TRANSITIONS, frm, to, username)
-        if got != wanted:
-            wrong[f"{username} ({who})"] = f"{got}, expected {wanted}"
-    assert not wrong, wrong
+# What is tried: a referral sent, or a capacity inquiry, and the table its moves are judged by.
+KINDS: dict[str, tuple[Callable[[World, Any, Need], Referral], dict[tuple[S, S], states.Side]]] = {
+    "referral": (sent, states.TRANSITIONS),
+    "inquiry": (_inquiry, states.INQUIRY_TRANSITIONS),
+}
+MOVES = [(kind, frm, to) for kind in KINDS for frm, to in ALL_PAIRS]
 
 
-@pytest.mark.parametrize(("frm", "to"), ALL_PAIRS, ids=[f"{a}->{b}" for a, b in ALL_PAIRS])
-def test_every_inquiry_move_by_every_persona(frm: S, to: S) -> None:
-    world, service, need = _world()
-    inquiry = _inquiry(world, service, need)
-    wrong = {}
-    for username, who in PERSONAS.items():
-        got = _attempt(world, username, inquiry, frm, to)
-        wanted = _expected(states.INQUIRY_TRANSITIONS, frm, to, username)
-        if got != wanted:
-            wrong[f"{username} ({who})"] = f"{got}, expected {wanted}"
-    assert not wrong, wrong
+class TestEveryMoveByEveryPersona:
+    """The world is built once for the class, inside a transaction rolled back after the last
+    case (building it for each of the 200 cases was most of this file's time). Each case runs
+    in its own savepoint inside it, so the referral or inquiry it sends is gone before the
+    next, as is every attempt (_attempt)."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def shared(cls, django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[Ready]:
+        with django_db_blocker.unblock(), transaction.atomic():
+            with override_settings(PASSWORD_HASHERS=["tests.hashers.FastArgon2PasswordHasher"]):
+                built = _world()
+            yield built
+            transaction.set_rollback(True)
+
+    @pytest.fixture
+    def as_built(self, shared: Ready) -> Ready:
+        """The shared world as built: what the last case saved was rolled back; read it again."""
+        world, service, need = shared
+        for instance in (world.case, service, need):
+            instance.refresh_from_db()
+        return world, service, need
+
+    @pytest.mark.parametrize(
+        ("kind", "frm", "to"), MOVES, ids=[f"{kind}:{a}->{b}" for kind, a, b in MOVES]
+    )
+    def test_every_move_by_every_persona(self, as_built: Ready, kind: str, frm: S, to: S) -> None:
+        world, service, need = as_built
+        send, table = KINDS[kind]
+        referral = send(world, service, need)
+        wrong = {}
+        for username, who in PERSONAS.items():
+            got = _attempt(world, username, referral, frm, to)
+            wanted = _expected(table, frm, to, username)
+            if got != wanted:
+                wrong[f"{username} ({who})"] = f"{got}, expected {wanted}"
+        assert not wrong, wrong
 
 
 def test_the_tables_are_what_the_standard_says() -> None:
@@ -193,204 +221,173 @@ def test_next_states_lists_each_sides_buttons() -> None:
 
 
 @pytest.fixture
-def loop() -> tuple[World, Referral, Need]:
+def ready() -> Ready:
+    """Harbor's listing and Ana's mental-health need, released to Harbor: a referral can go."""
     world = build_world()
     service, need = referral_world(world)
+    return world, service, need
+
+
+@pytest.fixture
+def loop(ready: Ready) -> Loop:
+    world, service, need = ready
     return world, sent(world, service, need), need
 
 
-@pytest.mark.parametrize("to", sorted(states.REASONS))
-def test_a_move_that_needs_a_reason_is_refused_without_one(
-    loop: tuple[World, Referral, Need], to: S
-) -> None:
-    world, referral, _need = loop
+def _move(world: World, who: str, referral: Referral, to: S, **given: Any) -> Referral:
+    """`who` moves the referral to `to`, with what else is `given` (reason, outcome or the
+    version they saw)."""
+    return actions.move_referral(actor=world.actor(who), referral=referral, to=to, **given)
+
+
+def _outcome(world: World, who: str, referral: Referral, outcome: str, **given: Any) -> Referral:
+    return actions.record_outcome(
+        actor=world.actor(who), referral=referral, outcome=outcome, **given
+    )
+
+
+def _into(to: S) -> tuple[S, str]:
+    """A move to `to` that the table lists, and who makes it (Casey or Ivy, by its side)."""
     frm = next(a for a, b in states.TRANSITIONS if b == to)
+    return frm, "casey" if states.TRANSITIONS[frm, to] == states.Side.SENDER else "ivy"
+
+
+@pytest.mark.parametrize("to", sorted(states.REASONS))
+def test_a_move_that_needs_a_reason_is_refused_without_one(loop: Loop, to: S) -> None:
+    world, referral, _need = loop
+    frm, who = _into(to)
     Referral.objects.filter(pk=referral.pk).update(status=frm)
-    who = "casey" if states.TRANSITIONS[frm, to] == states.Side.SENDER else "ivy"
     with pytest.raises(actions.ReferralRuleBroken, match="Say why"):
-        actions.move_referral(actor=world.actor(who), referral=referral, to=to)
+        _move(world, who, referral, to)
 
 
 @pytest.mark.parametrize("to", sorted(states.REASONS))
-def test_only_the_reasons_that_fit_the_move_are_taken(
-    loop: tuple[World, Referral, Need], to: S
-) -> None:
+def test_only_the_reasons_that_fit_the_move_are_taken(loop: Loop, to: S) -> None:
     world, referral, _need = loop
-    frm = next(a for a, b in states.TRANSITIONS if b == to)
-    who = "casey" if states.TRANSITIONS[frm, to] == states.Side.SENDER else "ivy"
+    frm, who = _into(to)
     for reason in ReferralReason:
         with transaction.atomic():
             Referral.objects.filter(pk=referral.pk).update(status=frm, reason="")
             fresh = Referral.objects.get(pk=referral.pk)
             if reason in states.REASONS[to]:
-                moved = actions.move_referral(
-                    actor=world.actor(who), referral=fresh, to=to, reason=reason
-                )
+                moved = _move(world, who, fresh, to, reason=reason)
                 assert moved.reason == reason
                 assert ReferralEvent.objects.filter(referral=referral, reason=reason).exists()
             else:
                 with pytest.raises(actions.ReferralRuleBroken):
-                    actions.move_referral(
-                        actor=world.actor(who), referral=fresh, to=to, reason=reason
-                    )
+                    _move(world, who, fresh, to, reason=reason)
             transaction.set_rollback(True)
 
 
-def test_a_reason_on_a_move_that_takes_none_is_refused(
-    loop: tuple[World, Referral, Need],
-) -> None:
+def test_a_reason_on_a_move_that_takes_none_is_refused(loop: Loop) -> None:
     world, referral, _need = loop
     with pytest.raises(actions.ReferralRuleBroken, match="reason is given only"):
-        actions.move_referral(
-            actor=world.actor("ivy"), referral=referral, to=S.ACCEPTED, reason="declined"
-        )
+        _move(world, "ivy", referral, S.ACCEPTED, reason="declined")
     assert Referral.objects.get(pk=referral.pk).status == S.REQUESTED
 
 
-def test_an_unknown_reason_is_refused(loop: tuple[World, Referral, Need]) -> None:
+def test_an_unknown_reason_is_refused(loop: Loop) -> None:
     world, referral, _need = loop
     with pytest.raises(actions.ReferralRuleBroken):
-        actions.move_referral(
-            actor=world.actor("ivy"), referral=referral, to=S.REJECTED, reason="too busy"
-        )
+        _move(world, "ivy", referral, S.REJECTED, reason="too busy")
 
 
 # --- outcomes -------------------------------------------------------------------------------
 
 
 def _started(world: World, referral: Referral) -> Referral:
-    ivy = world.actor("ivy")
     for to in (S.ACCEPTED, S.IN_PROGRESS):
-        referral = actions.move_referral(actor=ivy, referral=referral, to=to)
+        referral = _move(world, "ivy", referral, to)
     return referral
 
 
-def test_completing_with_got_help_meets_the_need(loop: tuple[World, Referral, Need]) -> None:
+def _completed(world: World, referral: Referral) -> Referral:
+    """Accepted, started and completed by Harbor, with no outcome said."""
+    return _move(world, "ivy", _started(world, referral), S.COMPLETED)
+
+
+def test_completing_with_got_help_meets_the_need(loop: Loop) -> None:
     world, referral, need = loop
     referral = _started(world, referral)
-    done = actions.move_referral(
-        actor=world.actor("ivy"), referral=referral, to=S.COMPLETED, outcome="got_help"
-    )
+    done = _move(world, "ivy", referral, S.COMPLETED, outcome="got_help")
     assert (done.outcome, done.outcome_at is not None) == ("got_help", True)
     assert Need.objects.get(pk=need.pk).status == "met"
 
 
-def test_an_outcome_is_refused_on_a_move_that_does_not_close(
-    loop: tuple[World, Referral, Need],
-) -> None:
+def test_an_outcome_is_refused_on_a_move_that_does_not_close(loop: Loop) -> None:
     world, referral, _need = loop
     with pytest.raises(actions.ReferralRuleBroken, match="closed"):
-        actions.move_referral(
-            actor=world.actor("ivy"), referral=referral, to=S.ACCEPTED, outcome="got_help"
-        )
+        _move(world, "ivy", referral, S.ACCEPTED, outcome="got_help")
 
 
-def test_an_unknown_outcome_is_refused(loop: tuple[World, Referral, Need]) -> None:
+def test_an_unknown_outcome_is_refused(loop: Loop) -> None:
     world, referral, _need = loop
     referral = _started(world, referral)
     with pytest.raises(actions.ReferralRuleBroken, match="got help"):
-        actions.move_referral(
-            actor=world.actor("ivy"), referral=referral, to=S.COMPLETED, outcome="maybe"
-        )
+        _move(world, "ivy", referral, S.COMPLETED, outcome="maybe")
 
 
-def test_completed_without_an_outcome_is_answered_later_by_either_side(
-    loop: tuple[World, Referral, Need],
-) -> None:
+def test_completed_without_an_outcome_is_answered_later_by_either_side(loop: Loop) -> None:
     world, referral, need = loop
-    referral = _started(world, referral)
-    referral = actions.move_referral(actor=world.actor("ivy"), referral=referral, to=S.COMPLETED)
+    referral = _completed(world, referral)
     assert referral.outcome == ""
     assert Need.objects.get(pk=need.pk).status != "met"
-    referral = actions.record_outcome(
-        actor=world.actor("ivy"),
-        referral=referral,
-        outcome="did_not_get_help",
-        expected_version=referral.version,
+    referral = _outcome(
+        world, "ivy", referral, "did_not_get_help", expected_version=referral.version
     )
     # The case manager hears otherwise from the survivor: the later answer wins, both stay.
-    referral = actions.record_outcome(
-        actor=world.actor("casey"),
-        referral=referral,
-        outcome="got_help",
-        expected_version=referral.version,
-    )
+    referral = _outcome(world, "casey", referral, "got_help", expected_version=referral.version)
     assert referral.outcome == "got_help"
     assert Need.objects.get(pk=need.pk).status == "met"
     history = list(referral.events.values_list("outcome", flat=True))
     assert history[-2:] == ["did_not_get_help", "got_help"]
 
 
-def test_no_outcome_before_the_loop_closes(loop: tuple[World, Referral, Need]) -> None:
+def test_no_outcome_before_the_loop_closes(loop: Loop) -> None:
     world, referral, _need = loop
     referral = _started(world, referral)
     with pytest.raises(actions.ReferralRuleBroken, match="closed"):
-        actions.record_outcome(actor=world.actor("ivy"), referral=referral, outcome="got_help")
+        _outcome(world, "ivy", referral, "got_help")
 
 
 @pytest.mark.parametrize("username", ["cole", "gus", "quinn"])
-def test_an_outcome_from_neither_side_is_forbidden(
-    loop: tuple[World, Referral, Need], username: str
-) -> None:
+def test_an_outcome_from_neither_side_is_forbidden(loop: Loop, username: str) -> None:
     world, referral, _need = loop
-    referral = _started(world, referral)
-    referral = actions.move_referral(actor=world.actor("ivy"), referral=referral, to=S.COMPLETED)
+    referral = _completed(world, referral)
     with pytest.raises(Forbidden):
-        actions.record_outcome(actor=world.actor(username), referral=referral, outcome="got_help")
+        _outcome(world, username, referral, "got_help")
 
 
-def test_an_inquiry_and_a_mistake_have_no_outcome() -> None:
-    world = build_world()
-    service, need = referral_world(world)
+def _never_an_outcome(
+    world: World, who: str, referral: Referral, to: S, refusal: str, **reason: str
+) -> None:
+    """Moving to `to` with an outcome is refused (`refusal`), and so is recording one once
+    it moved there without."""
+    with pytest.raises(actions.ReferralRuleBroken, match=refusal):
+        _move(world, who, referral, to, outcome="did_not_get_help", **reason)
+    moved = _move(world, who, referral, to, **reason)
+    with pytest.raises(actions.ReferralRuleBroken, match=refusal):
+        _outcome(world, who, moved, "got_help")
+
+
+def test_an_inquiry_and_a_mistake_have_no_outcome(ready: Ready) -> None:
+    world, service, need = ready
     inquiry = _inquiry(world, service, need)
-    with pytest.raises(actions.ReferralRuleBroken, match="question"):
-        actions.move_referral(
-            actor=world.actor("ivy"),
-            referral=inquiry,
-            to=S.REJECTED,
-            reason="no_capacity",
-            outcome="did_not_get_help",
-        )
-    inquiry = actions.move_referral(
-        actor=world.actor("ivy"), referral=inquiry, to=S.REJECTED, reason="no_capacity"
-    )
-    with pytest.raises(actions.ReferralRuleBroken, match="question"):
-        actions.record_outcome(actor=world.actor("ivy"), referral=inquiry, outcome="got_help")
+    _never_an_outcome(world, "ivy", inquiry, S.REJECTED, "question", reason="no_capacity")
     mistake = sent(world, service, need)
-    with pytest.raises(actions.ReferralRuleBroken, match="in error"):
-        actions.move_referral(
-            actor=world.actor("casey"),
-            referral=mistake,
-            to=S.ENTERED_IN_ERROR,
-            outcome="did_not_get_help",
-        )
-    mistake = actions.move_referral(
-        actor=world.actor("casey"), referral=mistake, to=S.ENTERED_IN_ERROR
-    )
-    with pytest.raises(actions.ReferralRuleBroken, match="in error"):
-        actions.record_outcome(actor=world.actor("casey"), referral=mistake, outcome="got_help")
+    _never_an_outcome(world, "casey", mistake, S.ENTERED_IN_ERROR, "in error")
 
 
 # --- two answers at once --------------------------------------------------------------------
 
 
-def test_two_people_answering_the_same_version_one_wins(
-    loop: tuple[World, Referral, Need],
-) -> None:
+def test_two_people_answering_the_same_version_one_wins(loop: Loop) -> None:
     """Ivy accepts and Pat rejects, both from the version they saw: one EditConflict."""
     world, referral, _need = loop
     seen = referral.version
-    actions.move_referral(
-        actor=world.actor("ivy"), referral=referral, to=S.ACCEPTED, expected_version=seen
-    )
+    _move(world, "ivy", referral, S.ACCEPTED, expected_version=seen)
     with pytest.raises(EditConflict):
-        actions.move_referral(
-            actor=world.actor("pat"),
-            referral=referral,
-            to=S.REJECTED,
-            reason="no_capacity",
-            expected_version=seen,
-        )
+        _move(world, "pat", referral, S.REJECTED, reason="no_capacity", expected_version=seen)
     fresh = Referral.objects.get(pk=referral.pk)
     assert (fresh.status, fresh.version) == (S.ACCEPTED, seen + 1)
     assert list(fresh.events.values_list("status", flat=True)) == [
@@ -400,46 +397,23 @@ def test_two_people_answering_the_same_version_one_wins(
     ]
 
 
-def test_the_sender_cancelling_while_the_receiver_accepts(
-    loop: tuple[World, Referral, Need],
-) -> None:
+def test_the_sender_cancelling_while_the_receiver_accepts(loop: Loop) -> None:
     world, referral, _need = loop
     seen = referral.version
-    actions.move_referral(
-        actor=world.actor("casey"),
-        referral=referral,
-        to=S.CANCELLED,
-        reason="no_longer_needed",
-        expected_version=seen,
-    )
+    _move(world, "casey", referral, S.CANCELLED, reason="no_longer_needed", expected_version=seen)
     with pytest.raises(EditConflict):
-        actions.move_referral(
-            actor=world.actor("ivy"), referral=referral, to=S.ACCEPTED, expected_version=seen
-        )
+        _move(world, "ivy", referral, S.ACCEPTED, expected_version=seen)
     # Without a version the move is judged on the state as it is now.
     with pytest.raises(actions.ReferralRuleBroken, match="cannot become"):
-        actions.move_referral(actor=world.actor("ivy"), referral=referral, to=S.ACCEPTED)
+        _move(world, "ivy", referral, S.ACCEPTED)
 
 
-def test_an_outcome_from_a_stale_version_is_a_conflict(
-    loop: tuple[World, Referral, Need],
-) -> None:
+def test_an_outcome_from_a_stale_version_is_a_conflict(loop: Loop) -> None:
     world, referral, _need = loop
-    referral = _started(world, referral)
-    referral = actions.move_referral(actor=world.actor("ivy"), referral=referral, to=S.COMPLETED)
-    actions.record_outcome(
-        actor=world.actor("ivy"),
-        referral=referral,
-        outcome="got_help",
-        expected_version=referral.version,
-    )
+    referral = _completed(world, referral)
+    _outcome(world, "ivy", referral, "got_help", expected_version=referral.version)
     with pytest.raises(EditConflict):
-        actions.record_outcome(
-            actor=world.actor("casey"),
-            referral=referral,
-            outcome="did_not_get_help",
-            expected_version=referral.version,
-        )
+        _outcome(world, "casey", referral, "did_not_get_help", expected_version=referral.version)
     assert Referral.objects.get(pk=referral.pk).outcome == ReferralOutcome.GOT_HELP
 
 
@@ -457,9 +431,17 @@ def _close(world: World) -> None:
     )
 
 
-def test_a_closed_case_refuses_new_referrals_and_inquiries() -> None:
-    world = build_world()
-    service, need = referral_world(world)
+def _draft(world: World, service: Any, need: Need, by: str = "casey", **send: bool) -> Referral:
+    return actions.draft_referral(
+        actor=world.actor(by),
+        case=world.case,
+        details=actions.ReferralDetails(service=service, need=need),
+        **send,
+    )
+
+
+def test_a_closed_case_refuses_new_referrals_and_inquiries(ready: Ready) -> None:
+    world, service, need = ready
     _close(world)
     with pytest.raises(actions.ReferralRuleBroken, match="closed"):
         sent(world, service, need)
@@ -482,52 +464,40 @@ def test_without_a_release_for_who_they_are_only_an_inquiry_goes() -> None:
     )
 
 
-def test_an_expired_or_revoked_release_does_not_count() -> None:
-    world = build_world()
-    service, need = referral_world(world)
+def test_an_expired_or_revoked_release_does_not_count(ready: Ready) -> None:
+    world, service, need = ready
     release = Release.objects.get(survivor=world.survivor)
     revoke_release(actor=world.actor("casey"), release=release)
     with pytest.raises(actions.ReferralRuleBroken, match="No release"):
         sent(world, service, need)
 
 
-def test_sending_a_draft_checks_the_release_again() -> None:
+def test_sending_a_draft_checks_the_release_again(ready: Ready) -> None:
     """A draft saved while the release was in force does not go once it is revoked."""
-    world = build_world()
-    service, need = referral_world(world)
-    draft = actions.draft_referral(
-        actor=world.actor("casey"),
-        case=world.case,
-        details=actions.ReferralDetails(service=service, need=need),
-    )
+    world, service, need = ready
+    draft = _draft(world, service, need)
     assert draft.status == S.DRAFT
     revoke_release(actor=world.actor("casey"), release=Release.objects.get(survivor=world.survivor))
     with pytest.raises(actions.ReferralRuleBroken, match="any more"):
-        actions.move_referral(actor=world.actor("casey"), referral=draft, to=S.REQUESTED)
+        _move(world, "casey", draft, S.REQUESTED)
     assert Referral.objects.get(pk=draft.pk).status == S.DRAFT
 
 
-def test_sending_a_draft_checks_the_listing_and_the_case_again() -> None:
-    world = build_world()
-    service, need = referral_world(world)
-    draft = actions.draft_referral(
-        actor=world.actor("casey"),
-        case=world.case,
-        details=actions.ReferralDetails(service=service, need=need),
-    )
+def test_sending_a_draft_checks_the_listing_and_the_case_again(ready: Ready) -> None:
+    world, service, need = ready
+    draft = _draft(world, service, need)
     type(service).objects.filter(pk=service.pk).update(status="inactive")
     with pytest.raises(actions.ReferralRuleBroken, match="not taking referrals"):
-        actions.move_referral(actor=world.actor("casey"), referral=draft, to=S.REQUESTED)
+        _move(world, "casey", draft, S.REQUESTED)
     type(service).objects.filter(pk=service.pk).update(status="active")
     _close(world)
     with pytest.raises(actions.ReferralRuleBroken, match="closed"):
-        actions.move_referral(actor=world.actor("casey"), referral=draft, to=S.REQUESTED)
+        _move(world, "casey", draft, S.REQUESTED)
 
 
 @pytest.mark.parametrize("status", ["inactive", "defunct"])
-def test_a_service_not_taking_referrals_is_refused(status: str) -> None:
-    world = build_world()
-    service, need = referral_world(world)
+def test_a_service_not_taking_referrals_is_refused(ready: Ready, status: str) -> None:
+    world, service, need = ready
     type(service).objects.filter(pk=service.pk).update(status=status)
     service.refresh_from_db()
     with pytest.raises(actions.ReferralRuleBroken, match="not taking referrals"):
@@ -536,10 +506,9 @@ def test_a_service_not_taking_referrals_is_refused(status: str) -> None:
         _inquiry(world, service, need)
 
 
-def test_a_service_no_agency_keeps_is_refused() -> None:
+def test_a_service_no_agency_keeps_is_refused(ready: Ready) -> None:
     """A listing imported from a 211 has no intake queue here: call them instead."""
-    world = build_world()
-    _service, need = referral_world(world)
+    world, _service, need = ready
     imported = listing(world, name="County crisis line")
     organization = imported.organization
     assert organization is not None
@@ -550,9 +519,8 @@ def test_a_service_no_agency_keeps_is_refused() -> None:
         sent(world, imported, need)
 
 
-def test_a_service_of_an_agency_no_longer_active_is_refused() -> None:
-    world = build_world()
-    service, need = referral_world(world)
+def test_a_service_of_an_agency_no_longer_active_is_refused(ready: Ready) -> None:
+    world, service, need = ready
     world.agencies["partner"].is_active = False
     world.agencies["partner"].save(update_fields=["is_active"])
     service.refresh_from_db()
@@ -560,9 +528,8 @@ def test_a_service_of_an_agency_no_longer_active_is_refused() -> None:
         sent(world, service, need)
 
 
-def test_a_need_of_another_case_is_not_found() -> None:
-    world = build_world()
-    service, _need = referral_world(world)
+def test_a_need_of_another_case_is_not_found(ready: Ready) -> None:
+    world, service, _need = ready
     from continuum.cases.actions import open_case
     from continuum.survivors.actions import SurvivorDetails, create_survivor
 
@@ -576,20 +543,14 @@ def test_a_need_of_another_case_is_not_found() -> None:
 
 
 @pytest.mark.parametrize("username", ["cole", "lena", "drew", "quinn", "jordan", "avery"])
-def test_only_the_lead_team_may_refer(username: str) -> None:
-    world = build_world()
-    service, need = referral_world(world)
+def test_only_the_lead_team_may_refer(ready: Ready, username: str) -> None:
+    world, service, need = ready
     add_person(world, "lena", "lead", Role.CLINICIAN, on_team_as=CareTeamRole.CLINICIAN)
     with pytest.raises(Forbidden):
-        actions.draft_referral(
-            actor=world.actor(username),
-            case=world.case,
-            details=actions.ReferralDetails(service=service, need=need),
-            send=True,
-        )
+        _draft(world, service, need, by=username, send=True)
 
 
-def test_answering_sets_the_times_the_measures_read(loop: tuple[World, Referral, Need]) -> None:
+def test_answering_sets_the_times_the_measures_read(loop: Loop) -> None:
     world, referral, _need = loop
     assert referral.requested_at is not None
     assert referral.response_due_on is not None
