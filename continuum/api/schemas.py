@@ -404,9 +404,20 @@ class EventOut(Schema):
     id: int
     kind: EventKind
     at: datetime
-    by_user: PersonOut
-    by_agency: AgencyOut
+    by_user: PersonOut | None = Field(
+        description="Who did it; null when the timeline withholds it (a provider answering "
+        "a health, mental-health or substance-use referral)."
+    )
+    by_agency: AgencyOut | None
     summary: str
+
+    @staticmethod
+    def resolve_by_user(event: Any) -> Any:
+        return None if event.author_withheld else event.by_user
+
+    @staticmethod
+    def resolve_by_agency(event: Any) -> Any:
+        return None if event.author_withheld else event.by_agency
 
 
 class WorkItemOut(Schema):

@@ -366,6 +366,7 @@ def _add_member(
             "who": _member_label(member) if named_on_timeline else _("An agency"),
             "role": in_sentence(CareTeamRole(role).label),
         },
+        author_withheld=not named_on_timeline,
     )
     return member
 

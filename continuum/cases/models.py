@@ -140,6 +140,10 @@ class CaseEvent(models.Model):
     by_user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     summary = models.CharField(max_length=300)
+    # Who did it is not shown on the timeline: a provider answering a health, mental-health
+    # or substance-use referral would say what it was for. The referral's own history
+    # (access-checked) and the audit log keep who it was.
+    author_withheld = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-at", "-pk"]

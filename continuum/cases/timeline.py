@@ -8,9 +8,12 @@ from continuum.access.actor import Actor
 from continuum.cases.models import Case, CaseEvent, EventKind
 
 
-def add_event(actor: Actor, case: Case, kind: EventKind, *, summary: str) -> CaseEvent:
+def add_event(
+    actor: Actor, case: Case, kind: EventKind, *, summary: str, author_withheld: bool = False
+) -> CaseEvent:
     """Called by actions only, inside their transaction. `summary` names roles, agencies and
-    staff, never the survivor's details."""
+    staff, never the survivor's details. `author_withheld`: the timeline does not show who
+    did it (CaseEvent.author_withheld)."""
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
@@ -18,4 +21,5 @@ def add_event(actor: Actor, case: Case, kind: EventKind, *, summary: str) -> Cas
         by_user=actor.user,
         by_agency=actor.agency,
         summary=summary[:300],
+        author_withheld=author_withheld,
     )

@@ -271,8 +271,9 @@ def assess_need(
     return written
 
 
-def meet_need_by_referral(*, actor: Actor, need: Need) -> Need:
-    """A referral for this need closed with "got help": the need is met.
+def meet_need_by_referral(*, actor: Actor, need: Need, author_withheld: bool = False) -> Need:
+    """A referral for this need closed with "got help": the need is met. `author_withheld`:
+    the timeline line does not say who (a provider of health or treatment services).
 
     Caller: continuum.referrals.actions only, inside its transaction, with `need` locked,
     for whichever side recorded the outcome (the provider knows help was given). A need
@@ -302,6 +303,7 @@ def meet_need_by_referral(*, actor: Actor, need: Need) -> Need:
         # Which need, and where help came from, are on the referral for those who may read
         # them; the timeline is read more widely.
         summary=_("A need was met: a referral closed with “got help”."),
+        author_withheld=author_withheld,
     )
     return written
 

@@ -436,7 +436,10 @@ def _need_met(actor: Actor, referral: Referral) -> None:
 
     assert referral.need_id is not None
     need = Need.objects.select_for_update().get(pk=referral.need_id)
-    meet_need_by_referral(actor=actor, need=need)
+    # Who closed it would name the provider of a health or treatment referral.
+    meet_need_by_referral(
+        actor=actor, need=need, author_withheld=not names_service_on_timeline(referral)
+    )
 
 
 # --- the answer deadline --------------------------------------------------------------------
@@ -533,4 +536,8 @@ def _timeline(actor: Actor, referral: Referral, words: str) -> None:
         # agency on the care team): saying "a health need" would tell them one exists. Who
         # may see the need reads the rest on the referral itself, which is access-checked.
         summary = _("%(what)s: %(words)s") % {"what": what, "words": words}
-    add_event(actor, referral.case, TIMELINE_KIND, summary=summary)
+    # Nor who answered it: "— Ivy, Harbor Recovery House" would name the provider.
+    answered = (
+        not names_service_on_timeline(referral) and actor.agency_id != referral.from_agency_id
+    )
+    add_event(actor, referral.case, TIMELINE_KIND, summary=summary, author_withheld=answered)

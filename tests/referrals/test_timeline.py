@@ -7,6 +7,7 @@ even "a health need". Who may see the need reads the rest on the referral itself
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from continuum.accounts.models import Role
 from continuum.cases.models import CareTeamRole, CaseEvent, EventKind
@@ -133,3 +134,33 @@ def test_a_referral_with_no_need_follows_the_service_through_the_api() -> None:
         referral_id
     ]
     assert [r["id"] for r in api_as(world, "ivy").get("/referrals/intake").json()] == [referral_id]
+
+
+def test_who_answered_a_sensitive_referral_is_not_on_the_timeline() -> None:
+    """The by-line would name the provider ("— Ivy, Harbor Counseling"): on the case page and
+    in the API it reads "an agency on the care team" / null; the referral's own history
+    (access-checked) keeps who it was. The sender's own lines keep their by-line."""
+    world = build_world()
+    referral_world(world)
+    service = listing(world, name="Harbor Detox", terms=("1180",))
+    since = _last_event(world)
+    _close_the_loop(world, sent(world, service, assess(world, "substance_use")))
+    events = CaseEvent.objects.filter(case=world.case, pk__gt=since).order_by("pk")
+    kinds = (EventKind.REFERRAL, EventKind.TEAM_MEMBER_ADDED)
+    assert [(e.summary, e.author_withheld) for e in events if e.kind in kinds] == [
+        ("Referral: sent", False),
+        ("An agency joined the care team as service provider", True),
+        ("Referral: accepted", True),
+        ("Referral: services started", True),
+        ("Referral: completed: got help", True),
+    ]
+    page = world.client_for("casey").get(reverse("survivors:detail", args=[world.survivor.pk]))
+    body = page.content.decode()
+    assert "an agency on the care team" in body
+    assert "Ivy" not in body
+    timeline = api_as(world, "casey").get(f"/cases/{world.case.pk}/timeline").json()
+    answered = [e for e in timeline if e["summary"] == "Referral: accepted"]
+    assert answered[0]["by_user"] is None
+    assert answered[0]["by_agency"] is None
+    sent_line = next(e for e in timeline if e["summary"] == "Referral: sent")
+    assert sent_line["by_agency"]["name"] == world.agencies["lead"].name
