@@ -72,6 +72,7 @@ from continuum.referrals.matching import (
     LANGUAGE_ALIASES,
     STATE_NAMES,
     MatchCriteria,
+    find_candidates,
     language_code,
     match_services,
     place_for_zip,
@@ -1180,6 +1181,12 @@ def orm_match(criteria: MatchCriteria) -> list[uuid.UUID]:
     return [m.service.pk for m in match_services(criteria)]
 
 
+def orm_find(criteria: MatchCriteria) -> list[uuid.UUID]:
+    """Only what the hand-written statement does, through the ORM: every service that
+    passes the rules, with how near (matching.find_candidates); no ranking, no reasons."""
+    return find_candidates(criteria).ids
+
+
 # The hard rules of matching.candidates, by hand, on a row of the match index
 # (directory/match_index.py, `m`): tagged with one of the need's terms; the age inside the
 # range (a missing bound is no bound); the language listed by the service or one of its
@@ -1333,12 +1340,17 @@ class Measurement:
     mismatches: list[str]
     load: list[tuple[float, float, float]] = field(default_factory=list)
     seconds: float = 0.0
+    # The finding step alone (orm_find): the like-for-like comparison with the statement.
+    find: Timings = field(default_factory=Timings)
     # (place, need, language, services found, match_services CPU ms, raw SQL CPU ms)
     asked: list[tuple[str, str, str, int, float, float]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        orm, raw = self.orm.summary(), self.raw.summary()
+        orm, raw, find = self.orm.summary(), self.raw.summary(), self.find.summary()
         return {
+            "find_ms": find,
+            "find_cpu_ratio_p50": find["cpu_p50"] / raw["cpu_p50"],
+            "find_cpu_ratio_p95": find["cpu_p95"] / raw["cpu_p95"],
             "queries": self.queries,
             "warmup": self.warmup,
             "seconds": self.seconds,
@@ -1434,7 +1446,12 @@ def measure(
         else:
             raw_ms, raw_cpu, raw_rows = _timed(functools.partial(raw_match, criteria))
             orm_ms, orm_cpu, orm_ids = _timed(functools.partial(orm_match, criteria))
+        find_ms, find_cpu, find_ids = _timed(functools.partial(orm_find, criteria))
         raw_ids = {service_id for service_id, _miles in raw_rows}
+        if set(find_ids) != raw_ids:
+            result.mismatches.append(
+                f"query {i}: find_candidates gave {len(find_ids)}, raw SQL {len(raw_ids)}"
+            )
         if not set(orm_ids) <= raw_ids or len(orm_ids) != min(criteria.limit, len(raw_ids)):
             result.mismatches.append(
                 f"query {i}: match_services gave {len(orm_ids)}, raw SQL {len(raw_ids)}, "
@@ -1446,6 +1463,8 @@ def measure(
         result.orm.cpu_milliseconds.append(orm_cpu)
         result.raw.milliseconds.append(raw_ms)
         result.raw.cpu_milliseconds.append(raw_cpu)
+        result.find.milliseconds.append(find_ms)
+        result.find.cpu_milliseconds.append(find_cpu)
         place = criteria.place.label if criteria.place else ""
         result.asked.append(
             (place, criteria.domain or "", criteria.language, len(raw_ids), orm_cpu, raw_cpu)

@@ -793,9 +793,10 @@ def _explain(
 
 
 @dataclass
-class _Found:
-    """What step 2 found: the services, how near, which cover the place, and what the index
-    says of each (with no place, the same facts read from the tables)."""
+class Candidates:
+    """Steps 1 and 2: the services that pass every hard rule, how near each is, which cover
+    the place, and what the index says of each (with no place, the same facts read from the
+    tables). Unranked, unexplained: what the benchmark's hand-written statement answers."""
 
     ids: list[UUID]
     facts: dict[UUID, Facts]
@@ -813,19 +814,19 @@ def _members(listed: str) -> set[str]:
     return set(listed.strip("|").split("|")) if listed else set()
 
 
-def _found(criteria: MatchCriteria) -> _Found:
+def find_candidates(criteria: MatchCriteria) -> Candidates:
     place = criteria.place
     if place is None:
         ids = list(candidates(criteria).values_list("pk", flat=True)[:MAX_WITHOUT_PLACE])
         facts = service_facts(ids)
-        return _Found([pk for pk in ids if pk in facts], facts)
+        return Candidates([pk for pk in ids if pk in facts], facts)
     listed: Listed = {}
     nearest = _nearby(criteria, place, criteria.radius_miles, listed)
     covering = _covering(criteria, place, listed)
-    return _Found(list(nearest.keys() | covering), listed, nearest, covering)
+    return Candidates(list(nearest.keys() | covering), listed, nearest, covering)
 
 
-def _rank_lightly(found: _Found, criteria: MatchCriteria, today: datetime.date) -> list[UUID]:
+def _rank_lightly(found: Candidates, criteria: MatchCriteria, today: datetime.date) -> list[UUID]:
     """The best `limit` services, in order, scored from what the index says of them (no
     query, but one for the documents they lack; no model objects, no words): explaining
     costs about a millisecond a service, and only those shown need it. The points are the
@@ -862,7 +863,7 @@ def match_services(criteria: MatchCriteria) -> list[Match]:
     A fixed number of queries, whatever the number found: five with a place (six when
     documents they lack are asked), ten without."""
     today = criteria.on()
-    found = _found(criteria)
+    found = find_candidates(criteria)
     shown = _rank_lightly(found, criteria, today)
     details = _with_details(shown)
     matches = []

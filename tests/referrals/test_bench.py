@@ -148,7 +148,7 @@ def test_only_the_shown_are_explained_and_the_order_is_the_explanations(
         unlimited = bench.unlimited(asked)
         everything = match_services(unlimited)  # every one explained, then sorted by _rank
         explained = [m.service.pk for m in everything]
-        found = matching._found(unlimited)
+        found = matching.find_candidates(unlimited)
         assert matching._rank_lightly(found, unlimited, unlimited.on()) == explained, asked
         for limit in (1, 5, 25):
             shown = match_services(dataclasses.replace(asked, limit=limit))

@@ -370,6 +370,8 @@ def vendor_report(result: dict[str, Any]) -> str:
         f"  raw SQL         wall {_triple(m['raw_ms'])}; CPU {_triple(m['raw_ms'], 'cpu_')}",
         f"  ratio p50 / p95 wall {m['ratio_p50']:.1f}x / {m['ratio_p95']:.1f}x; "
         f"CPU {m['cpu_ratio_p50']:.1f}x / {m['cpu_ratio_p95']:.1f}x",
+        f"  finding only    CPU {_triple(m['find_ms'], 'cpu_')}; ratio p50 / p95 "
+        f"{m['find_cpu_ratio_p50']:.1f}x / {m['find_cpu_ratio_p95']:.1f}x",
         "Table sizes (rows, with indexes):",
     ]
     for t in result["tables"]:
@@ -434,6 +436,19 @@ def results_table(results: list[dict[str, Any]], pinned: str) -> str:
                 lambda r: (
                     f"{r['measurement']['cpu_ratio_p50']:.1f}x / "
                     f"{r['measurement']['cpu_ratio_p95']:.1f}x"
+                )
+            ),
+        ),
+        row(
+            "finding only (find_candidates), CPU",
+            each(lambda r: _triple(r["measurement"]["find_ms"], "cpu_")),
+        ),
+        row(
+            "finding only: ratio p50 / p95, CPU",
+            each(
+                lambda r: (
+                    f"{r['measurement']['find_cpu_ratio_p50']:.1f}x / "
+                    f"{r['measurement']['find_cpu_ratio_p95']:.1f}x"
                 )
             ),
         ),
