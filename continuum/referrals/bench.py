@@ -55,6 +55,8 @@ from continuum.directory.models import (
     Attribute,
     Language,
     Location,
+    MatchArea,
+    MatchSite,
     Organization,
     RequiredDocument,
     Service,
@@ -1055,6 +1057,8 @@ DIRECTORY_TABLES: tuple[type[Model], ...] = (
     ServiceArea,
     RequiredDocument,
     TaxonomyTerm,
+    MatchSite,
+    MatchArea,
 )
 
 
