@@ -91,6 +91,13 @@ def _check_point(lat: float, lon: float) -> None:
         raise ValueError(f"longitude must be between -180 and 180, not {lon!r}")
 
 
+def is_point(lat: object, lon: object) -> bool:
+    """A latitude and longitude on the globe (an imported file may hold 100, or NaN)."""
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return False
+    return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+
+
 def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """The great-circle distance in miles between two points given in degrees.
 

@@ -104,9 +104,11 @@ _ZIP_IN_NAME = re.compile(r"(?<![0-9])[0-9]{5}(?![0-9])")
 
 def current_capacities() -> QuerySet[ServiceCapacity]:
     """Each service's newest figure per unit: an older figure with room does not count once
-    a newer one says full."""
+    a newer one says full. Two figures of one time: the one with the higher id counts."""
     newer = ServiceCapacity.objects.filter(
-        service=OuterRef("service"), unit=OuterRef("unit"), updated__gt=OuterRef("updated")
+        Q(updated__gt=OuterRef("updated")) | Q(updated=OuterRef("updated"), pk__gt=OuterRef("pk")),
+        service=OuterRef("service"),
+        unit=OuterRef("unit"),
     )
     return ServiceCapacity.objects.filter(~Exists(newer))
 
@@ -158,9 +160,17 @@ def refresh(service_ids: Iterable[UUID]) -> None:
         _refresh_chunk(chunk)
 
 
+@transaction.atomic
 def _refresh_chunk(ids: list[UUID]) -> None:
     """Write what the rows of these services should be, as a difference: a write that
-    changes nothing the rules read (a new name, a description) writes no index row."""
+    changes nothing the index holds (a description) writes no index row.
+
+    The services' rows are locked first (in id order, so two refreshes cannot deadlock):
+    two writes racing on PostgreSQL — a location made confidential while its service's
+    capacity changes — would otherwise each read the other's change as not yet made, and
+    the later one could put the safe house back at its real coordinates. Whoever gets the
+    lock second reads everything the first committed. (SQLite writes one at a time.)"""
+    list(Service.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
     sites, areas = _rows_for(ids)
     _write_difference(MatchSite, ids, sites, SITE_COLUMNS)
     _write_difference(MatchArea, ids, areas, AREA_COLUMNS)
@@ -228,7 +238,7 @@ def _newest_figures(
 ) -> dict[UUID, dict[UUID, tuple[float, datetime.datetime]]]:
     """Service id -> unit id -> its newest figure (available, updated)."""
     newest: dict[UUID, dict[UUID, tuple[float, datetime.datetime]]] = defaultdict(dict)
-    rows = ServiceCapacity.objects.filter(service_id__in=ids).order_by("updated")
+    rows = ServiceCapacity.objects.filter(service_id__in=ids).order_by("updated", "pk")
     for service_id, unit_id, available, updated in rows.values_list(
         "service_id", "unit_id", "available", "updated"
     ):
@@ -251,12 +261,15 @@ def _rows_for(ids: list[UUID]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, .
     site_rows = [
         (service_id, *facts[service_id], *_point(lat, lon, confidential))
         for service_id, lat, lon, confidential in sites
-        if service_id is not None
+        if service_id is not None and geo.is_point(lat, lon)  # no row for a place off the map
     ]
     # Two queries, not one with an OR across the join: that one reads every service area.
     direct = ServiceArea.objects.filter(service_id__in=active).values_list("service_id", "name")
+    # Not the areas of a site at a confidential location: they are hidden with it (the
+    # public directory leaves them out), and "covers your ZIP" would say where it is.
     through_sites = ServiceArea.objects.filter(
-        service_at_location__service_id__in=active
+        service_at_location__service_id__in=active,
+        service_at_location__location__confidential=False,
     ).values_list("service_at_location__service_id", "name")
     keys: dict[UUID, set[str]] = defaultdict(set)
     for service_id, name in [*direct, *through_sites]:
@@ -343,7 +356,15 @@ def refresh_all(
 
 
 def fill_if_empty(**kwargs: Any) -> None:
-    """After `migrate`: an index never written (the directory predates it) is written."""
+    """After `migrate`: an index never written (the directory predates it) is written. Not
+    after migrating back to before the index existed."""
+    state = kwargs.get("apps")
+    if state is not None:
+        try:
+            state.get_model("directory", "MatchSite")
+            state.get_model("directory", "MatchArea")
+        except LookupError:
+            return
     if MatchSite.objects.exists() or MatchArea.objects.exists():
         return
     if Service.objects.filter(status=ServiceStatus.ACTIVE).exists():
@@ -388,10 +409,11 @@ _TOUCHES: dict[type[Model], Callable[[list[UUID]], Iterable[UUID | None]]] = {
     Location: _at_locations,
     Language: _of_languages,
     ServiceArea: lambda ids: [
-        direct or through_site
-        for direct, through_site in ServiceArea.objects.filter(pk__in=ids).values_list(
+        service_id
+        for pair in ServiceArea.objects.filter(pk__in=ids).values_list(
             "service_id", "service_at_location__service_id"
         )
+        for service_id in pair  # an area may name a service and another's site: both
     ],
     ServiceCapacity: lambda ids: ServiceCapacity.objects.filter(pk__in=ids).values_list(
         "service_id", flat=True

@@ -180,9 +180,10 @@ def language_label(language: Language) -> str:
 
 
 def latest_capacities(capacities: Iterable[ServiceCapacity]) -> list[ServiceCapacity]:
-    """The newest figure for each unit, newest first."""
+    """The newest figure for each unit, newest first. Two figures of one time: the one with
+    the higher id counts (as match_index.current_capacities and its ranking facts)."""
     newest: dict[UUID, ServiceCapacity] = {}
-    for capacity in sorted(capacities, key=lambda c: c.updated, reverse=True):
+    for capacity in sorted(capacities, key=lambda c: (c.updated, c.pk), reverse=True):
         newest.setdefault(capacity.unit_id, capacity)
     return list(newest.values())
 

@@ -202,8 +202,10 @@ def _case(requester: Actor, case: Case) -> dict[str, Any]:
             {
                 "at": _value(event.at),
                 "what": event.summary,
-                "by": event.by_user.get_full_name(),
-                "agency": event.by_agency.name,
+                # Withheld on the timeline (a provider answering a health or treatment
+                # referral): withheld here too.
+                "by": None if event.author_withheld else event.by_user.get_full_name(),
+                "agency": None if event.author_withheld else event.by_agency.name,
             }
             for event in case.timeline  # type: ignore[attr-defined]
         ],

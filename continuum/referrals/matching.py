@@ -138,6 +138,8 @@ BAND_MILES = 5
 # match): a directory-wide match with no place is a browse, not a placement decision.
 MAX_WITHOUT_PLACE = 500
 MIN_RADIUS, MAX_RADIUS = 1.0, 500.0
+# Ids per IN-list: well under SQLite's and PostgreSQL's limits on query parameters.
+ID_CHUNK = 2000
 MIN_AGE, MAX_AGE = 0, 120
 
 
@@ -705,9 +707,14 @@ def explain_documents(service: Service, lacks: Sequence[str], cautions: list[str
 
 
 def _documents_lacking(asked: Sequence[str], lacks: Sequence[str]) -> list[str]:
-    """Which of the documents they lack the listing's required documents name."""
-    text = " " + " ".join(document.lower() for document in asked) + " "
-    return [key for key in lacks if any(word in text for word in DOCUMENT_WORDS.get(key, ()))]
+    """Which of the documents they lack the listing's required documents name (each document
+    read by itself, so that the order they come in never matters)."""
+    texts = [f" {document.lower()} " for document in asked]
+    return [
+        key
+        for key in lacks
+        if any(word in text for text in texts for word in DOCUMENT_WORDS.get(key, ()))
+    ]
 
 
 def document_points(asked: Sequence[str], lacks: Sequence[str]) -> float:
@@ -834,10 +841,12 @@ def _rank_lightly(found: Candidates, criteria: MatchCriteria, today: datetime.da
     `_explain` gives (tests/referrals/test_bench.py checks)."""
     documents: dict[UUID, list[str]] = defaultdict(list)
     if criteria.lacks_documents:
-        for service_id, document in RequiredDocument.objects.filter(
-            service_id__in=found.ids
-        ).values_list("service_id", "document"):
-            documents[service_id].append(document)
+        for start in range(0, len(found.ids), ID_CHUNK):  # a wide search finds thousands
+            chunk = found.ids[start : start + ID_CHUNK]
+            for service_id, document in RequiredDocument.objects.filter(
+                service_id__in=chunk
+            ).values_list("service_id", "document"):
+                documents[service_id].append(document)
     ranked = []
     for service_id in found.ids:
         facts, tags = found.facts[service_id], found.tags(service_id)

@@ -243,7 +243,7 @@ def _homes(ids: Sequence[UUID], place: Place) -> dict[UUID, _Homes]:
         "service_id", "location__latitude", "location__longitude", "location__confidential"
     )
     for service_id, lat, lon, confidential in rows:
-        if lat is None or lon is None:
+        if not geo.is_point(lat, lon):  # not on the map (or not a place at all)
             homes[service_id].unknown += 1
             continue
         if confidential:

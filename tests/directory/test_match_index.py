@@ -259,3 +259,57 @@ def test_the_index_holds_every_code_matching_ranks_by() -> None:
     for codes in matching.NEED_DOMAIN_TERMS.values():
         ranked_by.update(codes)
     assert ranked_by <= match_index.MATCHED_CODES
+
+
+@pytest.mark.parametrize("first_has_room", [True, False])
+def test_two_figures_of_one_time_count_the_same_everywhere(first_has_room: bool) -> None:
+    """The rule (not full), the ranking facts (room) and the explanation read the same
+    figure when two in one unit have the same time: the one with the higher id."""
+    from continuum.directory.models import ServiceCapacity
+    from continuum.referrals.matching import MatchCriteria, match_services
+
+    service = service_at("Shelter", MIAMI)
+    first = capacity(service, 3 if first_has_room else 0)
+    second = capacity(service, 0 if first_has_room else 3)
+    ServiceCapacity.objects.filter(pk__in=[first.pk, second.pk]).update(updated=first.updated)
+    match_index.refresh([service.pk])
+    counted = max([first, second], key=lambda c: c.pk)
+    room = counted.available > 0
+    row = MatchSite.objects.get(service=service)
+    assert (row.not_full, row.room) == (room, room)
+    found = match_services(MatchCriteria(domain="shelter", room_today=True))
+    assert bool(found) == room
+    if found:
+        assert found[0].has_room is True
+
+
+def test_an_area_of_a_site_at_a_safe_house_is_not_a_way_to_find_it() -> None:
+    """The public directory hides the service areas of a confidential site; matching must
+    not answer "its area covers your ZIP" from them either (review finding)."""
+    service = service_at("Safe house", (27.15, -80.30), confidential=True)
+    site = service.service_at_locations.get()
+    ServiceArea.objects.create(service_at_location=site, name="34990")
+    assert not MatchArea.objects.exists()
+    public = service_at("Drop-in", (27.2, -80.3))
+    ServiceArea.objects.create(service_at_location=public.service_at_locations.get(), name="34990")
+    assert set(MatchArea.objects.values_list("key", flat=True)) == {"34990"}
+
+
+def test_a_place_off_the_map_gets_no_row_and_breaks_nothing() -> None:
+    """HSDS's own example has latitude 100: it imports, and the index skips it (a safe house
+    there too: no general area to work out, and no crash)."""
+    service_at("Off the map", (100.0, -80.0))
+    service_at("Safe house off the map", (100.0, -80.0), confidential=True)
+    assert not MatchSite.objects.exists()
+    assert in_step()
+
+
+def test_migrate_back_before_the_index_does_not_fill_it() -> None:
+    class Before:
+        def get_model(self, app: str, name: str) -> None:
+            raise LookupError(name)
+
+    service_at("Shelter", MIAMI)
+    MatchSite.objects.all().delete()
+    match_index.fill_if_empty(apps=Before())
+    assert not MatchSite.objects.exists()

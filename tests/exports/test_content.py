@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from continuum.access.categories import ALL, ROLE_CATEGORIES, DataCategory
 from continuum.accounts.models import Role
@@ -313,3 +314,23 @@ def test_the_record_holds_the_needs_assessment_plan_and_calendar(world: World) -
     assert case["appointments"][0]["what"] == "Meeting with the school counsellor"
     csv_text = _files(caseys_approved(world))["record.csv"].decode("utf-8-sig")
     assert "I want my diploma" in csv_text
+
+
+def test_a_timeline_line_whose_author_is_withheld_is_withheld_in_the_export(world: World) -> None:
+    """A provider answering a substance-use referral is not named on the timeline; the export
+    of the timeline must not name them either (review finding)."""
+    from continuum.cases.models import CaseEvent, EventKind
+
+    CaseEvent.objects.create(
+        case=world.case,
+        kind=EventKind.REFERRAL,
+        at=timezone.now(),
+        by_user=world.users["casey"],
+        by_agency=world.agencies["partner"],
+        summary="Referral: accepted",
+        author_withheld=True,
+    )
+    record = _record(caseys_approved(world))
+    [case] = record["cases"]
+    [line] = [e for e in case["timeline"] if e["what"] == "Referral: accepted"]
+    assert (line["by"], line["agency"]) == (None, None)

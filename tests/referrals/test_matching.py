@@ -508,3 +508,18 @@ def test_queries_without_a_place_do_not_grow_either(
     _directory(count)
     with django_assert_num_queries(10):
         assert len(match_services(MatchCriteria(domain="shelter"))) == min(25, count)
+
+
+def test_each_required_document_is_read_by_itself() -> None:
+    lacking = matching._documents_lacking
+    assert lacking(["Proof of address"], ["proof_of_address"]) == ["proof_of_address"]
+    assert lacking(["A copy of proof of", "address"], ["proof_of_address"]) == []
+    assert lacking(["Photo ID"], ["photo_id", "birth_certificate"]) == ["photo_id"]
+
+
+def test_the_documents_are_read_in_chunks_with_the_same_answer(monkeypatch: Any) -> None:
+    _directory(6)
+    criteria = MatchCriteria(domain="shelter", place=HERE, lacks_documents=("photo_id",))
+    whole = [(m.service.name, m.score) for m in match_services(criteria)]
+    monkeypatch.setattr(matching, "ID_CHUNK", 1)
+    assert [(m.service.name, m.score) for m in match_services(criteria)] == whole
