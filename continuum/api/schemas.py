@@ -340,11 +340,22 @@ class PersonOut(Schema):
 
 class CareTeamMemberOut(Schema):
     id: int
-    agency: AgencyOut
+    agency: AgencyOut | None = Field(
+        description="Null when the reader may not know of it: a provider whose being on the "
+        "team reveals health, mental-health or substance-use care they may not see."
+    )
     user: PersonOut | None
     role: CareTeamRole
     added_at: datetime
     removed_at: datetime | None
+
+    @staticmethod
+    def resolve_agency(member: Any) -> Any:
+        return None if getattr(member, "agency_hidden", False) else member.agency
+
+    @staticmethod
+    def resolve_user(member: Any) -> Any:
+        return None if getattr(member, "agency_hidden", False) else member.user
 
 
 class CaseOut(Schema):

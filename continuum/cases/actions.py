@@ -324,17 +324,18 @@ def join_care_team(
     agency: Agency,
     role: CareTeamRole,
     user: User | None = None,
-    named_on_timeline: bool = True,
+    quiet_categories: frozenset[str] = frozenset(),
 ) -> CareTeamMember:
     """Put an agency on the team as part of another action that has checked its own right
     to (convening an MDT staffing puts the convener on it). Joining does not open the
-    survivor's data: that still takes a release. Idempotent. `named_on_timeline` False:
-    the timeline line does not say who joined (a provider accepting a substance-use or
-    mental-health referral: its name would say what the referral was for)."""
+    survivor's data: that still takes a release. Idempotent. `quiet_categories`: the
+    protected kinds of data its joining would reveal (a provider accepting a substance-use
+    or mental-health referral: its name says what the referral was for); the timeline line
+    does not say who joined, and the team lists name it only to those who may see them."""
     active = case.care_team.filter(removed_at__isnull=True, agency=agency, role=role, user=user)
     existing = active.first()
     return existing or _add_member(
-        actor, case, agency=agency, user=user, role=role, named_on_timeline=named_on_timeline
+        actor, case, agency=agency, user=user, role=role, quiet_categories=quiet_categories
     )
 
 
@@ -345,11 +346,17 @@ def _add_member(
     agency: Agency,
     user: User | None,
     role: CareTeamRole,
-    named_on_timeline: bool = True,
+    quiet_categories: frozenset[str] = frozenset(),
 ) -> CareTeamMember:
     member = CareTeamMember.objects.create(
-        case=case, agency=agency, user=user, role=role, added_by=actor.user
+        case=case,
+        agency=agency,
+        user=user,
+        role=role,
+        added_by=actor.user,
+        quiet_categories=",".join(sorted(quiet_categories)),
     )
+    named_on_timeline = not quiet_categories
     _audit(
         actor,
         AuditAction.CARE_TEAM_ADDED,
@@ -414,7 +421,11 @@ def remove_care_team_member(*, actor: Actor, member: CareTeamMember) -> CareTeam
         case,
         EventKind.TEAM_MEMBER_REMOVED,
         summary=_("%(who)s left the care team (%(role)s)")
-        % {"who": _member_label(member), "role": in_sentence(member.get_role_display())},
+        % {
+            "who": _("An agency") if member.quiet_categories else _member_label(member),
+            "role": in_sentence(member.get_role_display()),
+        },
+        author_withheld=bool(member.quiet_categories),
     )
     return member
 

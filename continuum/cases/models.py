@@ -103,6 +103,11 @@ class CareTeamMember(models.Model):
     removed_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The protected kinds of data its being on the team would reveal (a provider that
+    # accepted a substance-use referral: "substance_use"), comma-separated; "" for none.
+    # Its agency is named only to its own staff and to readers who may see all of them
+    # (cases.queries.name_quiet_members).
+    quiet_categories = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         ordering = ["added_at", "pk"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -112,8 +113,23 @@ def recent_events() -> Prefetch:
     )
 
 
+def name_quiet_members(
+    actor: Actor, members: Iterable[CareTeamMember], seen: frozenset[str]
+) -> None:
+    """Mark `agency_hidden` on the members this reader may not be told of: a provider whose
+    being on the team reveals protected data (CareTeamMember.quiet_categories: it accepted a
+    substance-use referral) is named only to its own staff and to readers who may see every
+    one of those kinds of data (`seen`: what the reader may see of the survivor)."""
+    for member in members:
+        quiet = {category for category in member.quiet_categories.split(",") if category}
+        member.agency_hidden = bool(quiet) and (  # type: ignore[attr-defined]
+            member.agency_id != actor.agency_id and not quiet <= seen
+        )
+
+
 def case_with_team(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Case:
-    """The case with its current and past care team (2 queries)."""
+    """The case with its current and past care team (2 queries; 3 more when a member is
+    named only to some readers)."""
     case = case_for(actor, case_id, audit_read=False)
     if audit_read:
         record_case_read(actor, case, "care_team")
@@ -122,6 +138,10 @@ def case_with_team(actor: Actor, case_id: UUID | str, *, audit_read: bool) -> Ca
         .select_related("agency", "user")
         .order_by("removed_at", "added_at")
     )
+    seen: frozenset[str] = frozenset()
+    if any(m.quiet_categories for m in team):
+        seen = sharing.categories_for(actor, [case.survivor]).get(case.survivor_id, frozenset())
+    name_quiet_members(actor, team, seen)
     case.active_team = [m for m in team if m.removed_at is None]  # type: ignore[attr-defined]
     case.past_team = [m for m in team if m.removed_at is not None]  # type: ignore[attr-defined]
     return case

@@ -191,8 +191,13 @@ def _case(requester: Actor, case: Case) -> dict[str, Any]:
         "closure_reason": case.get_closure_reason_display() if case.closure_reason else None,
         "care_team": [
             {
-                "agency": member.agency.name,
-                "person": member.user.get_full_name() if member.user else None,
+                # Not named to a requester who may not know of it (cases_of marks it).
+                "agency": None if member.agency_hidden else member.agency.name,
+                "person": (
+                    member.user.get_full_name()
+                    if member.user and not member.agency_hidden
+                    else None
+                ),
                 "role": member.get_role_display(),
                 "since": _value(member.added_at),
             }

@@ -387,9 +387,11 @@ def _consequences(actor: Actor, referral: Referral, to: ReferralStatus) -> None:
             case=referral.case,
             agency=referral.to_agency,
             role=CareTeamRole.SERVICE_PROVIDER,
-            # Its line on the timeline must not name a detox programme or a therapist's
-            # practice either (see _timeline).
-            named_on_timeline=names_service_on_timeline(referral),
+            # Its line on the timeline, and the team lists, must not name a detox programme
+            # or a therapist's practice to those who may not know of it (see _timeline).
+            quiet_categories=sensitivity.referral_categories(
+                referral.domain_code, referral.service_id
+            ),
         )
     if referral.outcome == ReferralOutcome.GOT_HELP and referral.need_id:
         _need_met(actor, referral)

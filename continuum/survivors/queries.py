@@ -17,7 +17,7 @@ from continuum.access.categories import parse_categories
 from continuum.audit.log import record
 from continuum.audit.models import AuditAction
 from continuum.cases.models import CareTeamMember, Case
-from continuum.cases.queries import active_team, open_tasks, recent_events
+from continuum.cases.queries import active_team, name_quiet_members, open_tasks, recent_events
 from continuum.core.blind_index import date_token, name_tokens
 from continuum.needs.models import UNMET_STATUSES, Need
 from continuum.survivors.actions import SurvivorDetails
@@ -80,8 +80,10 @@ def cases_of(
         .prefetch_related(*parts)
         .order_by("-opened_on")
     )
+    seen: frozenset[str] = getattr(survivor, "allowed_categories", frozenset())
     for case in cases:
         case.survivor = survivor
+        name_quiet_members(actor, case.active_team, seen)  # type: ignore[attr-defined]
     return cases
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from continuum.accounts.models import Role
 from continuum.cases.models import CareTeamRole, CaseEvent, EventKind
+from continuum.cases.queries import name_quiet_members
 from continuum.referrals import actions, queries
 from continuum.referrals.models import Referral, ReferralStatus
 from tests.api.world_api import api_as
@@ -164,3 +165,39 @@ def test_who_answered_a_sensitive_referral_is_not_on_the_timeline() -> None:
     assert answered[0]["by_agency"] is None
     sent_line = next(e for e in timeline if e["summary"] == "Referral: sent")
     assert sent_line["by_agency"]["name"] == world.agencies["lead"].name
+
+
+def test_the_care_team_names_a_sensitive_provider_only_to_those_who_may_know() -> None:
+    """Accepting a substance-use referral puts the provider on the care team: a mentor on
+    the case, whose role does not see substance-use data, reads "An agency — service
+    provider" on the case page, the care-team page and in the API; the provider's own
+    staff read its name; its leaving the team is quiet too (review finding)."""
+    from tests.api.world_api import with_mentor
+
+    world = build_world()
+    referral_world(world)
+    mentor = with_mentor(world)
+    service = listing(world, name="Harbor Detox", terms=("1180",))
+    referral = sent(world, service, assess(world, "substance_use"))
+    actions.move_referral(actor=world.actor("ivy"), referral=referral, to=ReferralStatus.ACCEPTED)
+    page = world.client_for(mentor).get(reverse("survivors:detail", args=[world.survivor.pk]))
+    body = page.content.decode()
+    assert "An agency — Service provider" in body
+    assert "Harbor Counseling — Service provider" not in body
+    team_page = world.client_for(mentor).get(reverse("cases:care_team", args=[world.case.pk]))
+    team = team_page.content.decode()
+    assert "An agency (what it provides is not shared with you)</td><td>Service provider" in team
+    assert "Harbor Counseling</td><td>Service provider" not in team
+    answer = api_as(world, mentor).get(f"/cases/{world.case.pk}")
+    assert answer.status_code == 200, answer.json()
+    case = answer.json()
+    [provider] = [m for m in case["care_team"] if m["role"] == "service_provider"]
+    assert (provider["agency"], provider["user"]) == (None, None)
+    # Its own staff, and a reader who may see substance-use data, are told.
+    members = list(world.case.care_team.filter(role=CareTeamRole.SERVICE_PROVIDER))
+    name_quiet_members(world.actor("ivy"), members, frozenset())
+    assert not members[0].agency_hidden
+    name_quiet_members(world.actor(mentor), members, frozenset({"substance_use"}))
+    assert not members[0].agency_hidden
+    name_quiet_members(world.actor(mentor), members, frozenset({"mental_health"}))
+    assert members[0].agency_hidden
